@@ -1,0 +1,1 @@
+"""Tendero data layer: settings, engine/session factory, models and migrations."""

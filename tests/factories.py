@@ -1,0 +1,65 @@
+"""Factories for test data. Each returns a flushed ORM object with sensible defaults."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from db.models import Client, Product, Shop
+
+_seq = itertools.count(1)
+
+
+def make_shop(session: Session, **kw: Any) -> Shop:
+    """A shop with a unique slug and WhatsApp number."""
+    n = next(_seq)
+    shop = Shop(
+        slug=kw.pop("slug", f"shop{n}"),
+        name=kw.pop("name", f"Tienda {n}"),
+        whatsapp_number=kw.pop("whatsapp_number", f"+1415555{n:04d}"),
+        persona=kw.pop("persona", "Eres un asistente amable."),
+        staff_phones=kw.pop("staff_phones", ["+573001112233"]),
+        info=kw.pop("info", {}),
+        **kw,
+    )
+    session.add(shop)
+    session.flush()
+    return shop
+
+
+def make_product(session: Session, shop: Shop, **kw: Any) -> Product:
+    """An active product of `shop`."""
+    n = next(_seq)
+    product = Product(
+        shop_id=shop.id,
+        sku=kw.pop("sku", f"SKU-{n:05d}"),
+        name=kw.pop("name", f"Producto {n}"),
+        description=kw.pop("description", ""),
+        category=kw.pop("category", "General"),
+        price=kw.pop("price", 10000),
+        stock=kw.pop("stock", 10),
+        **kw,
+    )
+    session.add(product)
+    session.flush()
+    return product
+
+
+def make_client(session: Session, shop: Shop, **kw: Any) -> Client:
+    """A client of `shop` with a unique cédula."""
+    n = next(_seq)
+    client = Client(
+        shop_id=shop.id,
+        cedula=kw.pop("cedula", f"{10000000 + n}"),
+        name=kw.pop("name", f"Cliente {n}"),
+        phone=kw.pop("phone", f"+57300{n:07d}"),
+        email=kw.pop("email", None),
+        address=kw.pop("address", "Calle 1 # 2-3"),
+        barrio=kw.pop("barrio", "Centro"),
+        **kw,
+    )
+    session.add(client)
+    session.flush()
+    return client
