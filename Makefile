@@ -1,0 +1,138 @@
+# Tendero — the front door. `make help` lists the targets.
+# Every target sets up what it needs and is fast when nothing changed.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON311 ?= $(shell command -v python3.11 || command -v python3)
+VENV      := .venv
+RASA_VENV := .venv-rasa
+PY        := $(VENV)/bin/python
+APP_STAMP := $(VENV)/.installed
+RASA_STAMP:= $(RASA_VENV)/.installed
+DB_STAMP  := var/.db-ready
+PYTEST_ARGS ?=
+export RASA_TELEMETRY_ENABLED := false
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help
+help: ## List the targets
+	@echo "Tendero — make targets:"
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sort | \
+	  awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
+
+# ---------------------------------------------------------------- setup
+$(APP_STAMP): requirements/app.lock.txt
+	@echo "==> app venv ($(VENV), $$($(PYTHON311) --version))"
+	@$(PYTHON311) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "error: the app needs Python >= 3.11")'
+	@test -x $(PY) || $(PYTHON311) -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade pip
+	@$(PY) -m pip install -q -r requirements/app.lock.txt
+	@touch $@
+
+$(RASA_STAMP): requirements/rasa.lock.txt scripts/find_python310.sh
+	@PY310="$$(scripts/find_python310.sh)"; \
+	  echo "==> Rasa venv ($(RASA_VENV), $$($$PY310 --version)); first time takes ~2 minutes"; \
+	  test -x $(RASA_VENV)/bin/python || $$PY310 -m venv $(RASA_VENV)
+	@$(RASA_VENV)/bin/python -m pip install -q --no-deps -r requirements/rasa.lock.txt
+	@touch $@
+
+.PHONY: venv
+venv: $(APP_STAMP) ## Create/refresh the app venv (Python 3.11)
+
+.PHONY: rasa-venv
+rasa-venv: $(RASA_STAMP) ## Create/refresh the Rasa venv (Python 3.10, rasa 3.6.21)
+
+.PHONY: setup
+setup: $(APP_STAMP) $(RASA_STAMP) db ## Both venvs, migrated database, demo shop
+
+.PHONY: db
+db: $(APP_STAMP) ## Migrate the database (DATABASE_URL, default var/tendero.db) and load the demo shop if empty
+	@$(PY) scripts/tendero.py seed-demo
+
+.PHONY: lock
+lock: $(APP_STAMP) ## Re-freeze requirements/app.lock.txt from requirements/app.in
+	@$(PY) -m pip install -q -r requirements/app.in
+	@$(PY) -m pip freeze > requirements/app.lock.txt
+	@echo "requirements/app.lock.txt updated"
+
+# ---------------------------------------------------------------- run
+.PHONY: run
+run: setup train ## Set up everything and run Rasa, the action server and the orchestrator
+	@$(PY) scripts/run_stack.py
+
+.PHONY: chat
+chat: $(APP_STAMP) ## Chat with the running bot in the terminal (needs `make run` in another terminal)
+	@$(PY) scripts/chat.py
+
+# ---------------------------------------------------------------- Rasa (designer workflow)
+.PHONY: validate
+validate: $(RASA_STAMP) ## rasa data validate (fails on any warning)
+	@bash scripts/rasa.sh validate
+
+.PHONY: train
+train: $(RASA_STAMP) ## Train the Rasa model when its inputs changed (cached by content hash)
+	@bash scripts/rasa.sh train
+
+.PHONY: test-rasa
+test-rasa: $(RASA_STAMP) train ## Held-out NLU test + test stories; reports in reports/rasa/
+	@bash scripts/rasa.sh test
+
+.PHONY: shell
+shell: setup train ## Talk to the bot in a terminal (starts the action server)
+	@bash scripts/rasa.sh shell
+
+# ---------------------------------------------------------------- catalog
+.PHONY: import-catalog
+import-catalog: $(APP_STAMP) ## Import a catalog: make import-catalog FILE=catalog.csv SHOP=demo
+	@test -n "$(FILE)" || { echo "usage: make import-catalog FILE=path.csv|json SHOP=slug"; exit 2; }
+	@$(PY) scripts/tendero.py import-catalog "$(FILE)" --shop "$(or $(SHOP),demo)"
+
+.PHONY: export-catalog
+export-catalog: $(APP_STAMP) ## Export a catalog: make export-catalog FILE=out.csv SHOP=demo
+	@test -n "$(FILE)" || { echo "usage: make export-catalog FILE=path.csv|json SHOP=slug"; exit 2; }
+	@$(PY) scripts/tendero.py export-catalog "$(FILE)" --shop "$(or $(SHOP),demo)"
+
+# ---------------------------------------------------------------- tests and quality
+.PHONY: browser-deps
+browser-deps: ## Install Debian's Chromium for the dashboard browser test (if missing)
+	@bash scripts/ensure_chromium.sh
+
+.PHONY: test
+test: $(APP_STAMP) $(RASA_STAMP) browser-deps train ## Set up and run the whole suite (unit, integration, e2e, browser, Rasa)
+	@bash scripts/rasa.sh validate
+	@$(PY) -m pytest $(PYTEST_ARGS)
+	@bash scripts/rasa.sh test
+
+.PHONY: test-fast
+test-fast: $(APP_STAMP) ## Unit and integration tests only (no Rasa, no browser)
+	@$(PY) -m pytest tests/unit tests/integration $(PYTEST_ARGS)
+
+.PHONY: lint
+lint: $(APP_STAMP) ## ruff (lint + format check) and mypy
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/mypy db actions orchestrator scripts
+
+.PHONY: format
+format: $(APP_STAMP) ## Format the code with ruff
+	@$(VENV)/bin/ruff format .
+	@$(VENV)/bin/ruff check --fix .
+
+# ---------------------------------------------------------------- benchmarks
+.PHONY: bench
+bench: bench-search ## All benchmarks (prints measured numbers)
+
+.PHONY: bench-search
+bench-search: $(APP_STAMP) ## Catalog search: recall@3 and latency at 1k/10k/100k products
+	@$(PY) scripts/bench_search.py
+
+# ---------------------------------------------------------------- housekeeping
+.PHONY: clean
+clean: ## Remove the database, indexes, reports and trained models (keeps the venvs)
+	rm -rf var reports rasa_project/models rasa_project/.rasa
+
+.PHONY: distclean
+distclean: clean ## Also remove both venvs
+	rm -rf $(VENV) $(RASA_VENV)
