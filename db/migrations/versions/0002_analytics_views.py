@@ -172,7 +172,9 @@ $$"""
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
     if dialect not in _DAY:
-        raise NotImplementedError(f"analytics views are written for sqlite and postgresql, not {dialect}")
+        raise NotImplementedError(
+            f"analytics views are written for sqlite and postgresql, not {dialect}"
+        )
     op.execute(_conversation_stats(dialect))
     op.execute(_intent_stats(dialect))
     op.execute(ERROR_STATS)
