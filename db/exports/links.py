@@ -1,0 +1,113 @@
+"""Signed, expiring download links for chat exports.
+
+A token is `<payload>.<mac>`: the payload is compact base64url JSON naming the shop, the
+export kind, the file name and the expiry; the mac is HMAC-SHA256 over it with the shared
+`SECRET_KEY`. The file lives at `<export_dir>/<shop_id>/<filename>`; names are restricted to
+plain `*.csv` names and the resolved path must stay in that folder.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from db.exports.csv_files import EXPORT_KINDS
+
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*\.csv$")
+_CONTEXT = b"tendero-export-link-v1."  # domain separation from other uses of the secret
+
+
+class InvalidLinkError(ValueError):
+    """The download token is malformed, tampered with or names an unsafe file."""
+
+
+class ExpiredLinkError(ValueError):
+    """The download token is genuine but past its expiry."""
+
+
+@dataclass(frozen=True)
+class DownloadClaim:
+    """What a verified download token grants: one file of one shop until `expires_at`."""
+
+    shop_id: int
+    kind: str
+    filename: str
+    expires_at: datetime
+
+    def path(self, export_dir: Path) -> Path:
+        """The file under `export_dir/<shop_id>/`, refusing anything that resolves outside."""
+        base = (Path(export_dir) / str(self.shop_id)).resolve()
+        target = (base / self.filename).resolve()
+        if target.parent != base:
+            raise InvalidLinkError("path outside the export folder")
+        return target
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _mac(secret: str, payload: str) -> str:
+    digest = hmac.new(secret.encode(), _CONTEXT + payload.encode("ascii"), hashlib.sha256)
+    return _b64(digest.digest())
+
+
+def _check(shop_id: Any, kind: Any, filename: Any) -> None:
+    if not isinstance(shop_id, int) or isinstance(shop_id, bool) or shop_id <= 0:
+        raise InvalidLinkError("bad shop id")
+    if kind not in EXPORT_KINDS:
+        raise InvalidLinkError("bad export kind")
+    if not isinstance(filename, str) or not _SAFE_NAME.match(filename) or ".." in filename:
+        raise InvalidLinkError("unsafe file name")
+
+
+def sign_download(secret: str, shop_id: int, kind: str, filename: str, expires_at: datetime) -> str:
+    """A URL-safe token `<payload>.<hmac>` granting `filename` of `shop_id` until `expires_at`."""
+    _check(shop_id, kind, filename)
+    claims = {"s": shop_id, "k": kind, "f": filename, "e": int(expires_at.timestamp())}
+    payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
+    return f"{payload}.{_mac(secret, payload)}"
+
+
+def verify_download(secret: str, token: str, now: datetime | None = None) -> DownloadClaim:
+    """Check a token's signature, contents and expiry; return what it grants.
+
+    Raises:
+        InvalidLinkError: malformed, signed with another secret, altered, or unsafe.
+        ExpiredLinkError: genuine but expired.
+    """
+    payload, sep, mac = (token or "").strip().partition(".")
+    if not sep or not payload or not mac or len(token) > 2048:
+        raise InvalidLinkError("malformed token")
+    try:
+        expected = _mac(secret, payload)
+    except UnicodeEncodeError as exc:
+        raise InvalidLinkError("malformed token") from exc
+    if not hmac.compare_digest(expected.encode(), mac.encode("utf-8", "replace")):
+        raise InvalidLinkError("bad signature")
+    try:
+        claims = json.loads(_unb64(payload))
+        shop_id, kind, filename, expires = claims["s"], claims["k"], claims["f"], claims["e"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InvalidLinkError("malformed payload") from exc
+    _check(shop_id, kind, filename)
+    try:
+        if not isinstance(expires, int) or isinstance(expires, bool):
+            raise TypeError(expires)
+        expires_at = datetime.fromtimestamp(expires, UTC)
+    except (TypeError, ValueError, OverflowError, OSError) as exc:
+        raise InvalidLinkError("bad expiry") from exc
+    if (now or datetime.now(UTC)) >= expires_at:
+        raise ExpiredLinkError(f"expired at {expires_at.isoformat()}")
+    return DownloadClaim(shop_id, kind, filename, expires_at)
