@@ -1,0 +1,221 @@
+"""Cart actions: add, view, remove or change quantities, confirm and cancel the order."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.catalog import no_match, options_text, select_products
+from actions.respond import pesos, say
+from actions.services import catalog, orders
+from actions.services.quantities import MAX_QUANTITY, QuantityError, find_quantity, parse_quantity
+from actions.turn import Turn, entity, latest_text, run_turn
+from db.models import Order
+
+Events = list[dict[str, Any]]
+EMPTY_CART = "Tu carrito está vacío 🛒. ¿Qué te gustaría buscar?"
+_DECREASE = re.compile(r"\b(quita|quitale|saca|sacale|elimina|borra|resta|menos)\b")
+
+
+def order_text(order: Order) -> str:
+    """The lines and total of `order` (prices already refreshed)."""
+    lines = [
+        f"• {item.quantity} × {item.product.name} — {pesos(item.unit_price * item.quantity)}"
+        for item in order.items
+    ]
+    return "\n".join([*lines, f"Total: {pesos(order.total)}"])
+
+
+def open_order(turn: Turn) -> Order | None:
+    """The shopper's open order with prices refreshed, or None when there is no cart."""
+    order = orders.get_open_order(session=turn.session, shop_id=turn.shop.id, user_id=turn.user_id)
+    if order is not None:
+        orders.recompute_total(session=turn.session, order=order)
+    return order
+
+
+def quantity_words(tracker: Tracker) -> str | None:
+    """The `cantidad` entity, else the message without the product phrase (may be None)."""
+    value = entity(tracker, "cantidad")
+    if value is not None:
+        return value
+    text = latest_text(tracker)
+    phrase = entity(tracker, "producto")
+    if phrase:
+        text = text.replace(phrase, " ")
+    return text if find_quantity(text) is not None else None
+
+
+def bad_quantity(dispatcher: CollectingDispatcher, action: str, err: QuantityError) -> None:
+    """Answer a zero, negative or absurd quantity politely."""
+    text = f"Puedo anotar entre 1 y {MAX_QUANTITY} unidades. ¿Cuántas quieres?"
+    say(dispatcher, action, text, {"quantities": [err.value], "max_quantity": MAX_QUANTITY})
+
+
+class ActionAgregarProducto(Action):
+    """Add a product (found by name or by reference to the shown ones) to the open order."""
+
+    def name(self) -> str:
+        """The Rasa action name."""
+        return "action_agregar_producto"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Events:
+        """Add to the cart, answering with the line and the cart total."""
+        return run_turn(self.name(), dispatcher, tracker, self._handle)
+
+    def _handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+        try:
+            quantity = parse_quantity(quantity_words(tracker))
+        except QuantityError as err:
+            bad_quantity(dispatcher, self.name(), err)
+            return []
+        selection = select_products(turn, tracker)
+        products = selection.products
+        if not products:
+            if not catalog.terms(selection.query):
+                text = "¿Qué producto quieres agregar? Dime el nombre y te ayudo 😊"
+                say(dispatcher, self.name(), text, {"products": []})
+                return []
+            no_match(turn, dispatcher, self.name(), selection.query)
+            return [SlotSet("productos_mostrados", None)]
+        product = selection.single or catalog.best_name_match(selection.query, products)
+        if product is None:
+            intro = "Tengo varias opciones, ¿cuál quieres?"
+            options = {"products": [catalog.product_fact(p) for p in products]}
+            say(dispatcher, self.name(), options_text(products, intro), options)
+            return [SlotSet("productos_mostrados", [p.id for p in products])]
+        facts: dict[str, Any] = {
+            "products": [catalog.product_fact(product)],
+            "quantities": [quantity],
+        }
+        try:
+            order, line = orders.add_item(
+                session=turn.session,
+                shop_id=turn.shop.id,
+                user_id=turn.user_id,
+                product_id=product.id,
+                quantity=quantity,
+            )
+        except orders.InsufficientStockError as err:
+            if product.stock <= 0:
+                text = f"Uy, {product.name} está agotado por ahora 😕. ¿Te muestro algo parecido?"
+            else:
+                text = (
+                    f"De {product.name} solo tenemos {product.stock} disponibles"
+                    f" y me pediste {err.requested} en total. ¿Te anoto {product.stock}?"
+                )
+                facts["quantities"].append(err.requested)
+            say(dispatcher, self.name(), text, facts)
+            return []
+        except QuantityError as err:
+            bad_quantity(dispatcher, self.name(), err)
+            return []
+        facts["order"] = orders.order_facts(order)
+        facts["quantities"].append(line.quantity)
+        text = (
+            f"Listo ✅ Agregué {quantity} × {product.name} ({pesos(product.price)} c/u)."
+            f" Tu pedido va en {pesos(order.total)}. ¿Algo más o confirmamos el pedido?"
+        )
+        say(dispatcher, self.name(), text, facts)
+        return [SlotSet("pedido_id", float(order.id)), SlotSet("productos_mostrados", [product.id])]
+
+
+class ActionVerPedido(Action):
+    """Show the open order with current prices."""
+
+    def name(self) -> str:
+        """The Rasa action name."""
+        return "action_ver_pedido"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Events:
+        """Answer with the cart's lines and total."""
+        return run_turn(self.name(), dispatcher, tracker, self._handle)
+
+    def _handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+        order = open_order(turn)
+        if order is None or not order.items:
+            say(dispatcher, self.name(), EMPTY_CART, {"order": None})
+            return []
+        text = (
+            f"Tu pedido #{order.id}:\n{order_text(order)}\n¿Quieres agregar algo más o confirmamos?"
+        )
+        say(dispatcher, self.name(), text, {"order": orders.order_facts(order)})
+        return [SlotSet("pedido_id", float(order.id))]
+
+
+class ActionQuitarProducto(Action):
+    """Remove a line, or change its quantity when a number is given ("deja solo 1 termo")."""
+
+    def name(self) -> str:
+        """The Rasa action name."""
+        return "action_quitar_producto"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Events:
+        """Edit the cart and answer with the new total."""
+        return run_turn(self.name(), dispatcher, tracker, self._handle)
+
+    def _handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+        order = open_order(turn)
+        if order is None or not order.items:
+            say(dispatcher, self.name(), EMPTY_CART, {"order": None})
+            return []
+        in_cart = [item.product for item in order.items]
+        text = latest_text(tracker)
+        phrase = entity(tracker, "producto") or text
+        product = catalog.best_name_match(phrase, in_cart) or catalog.resolve_reference(
+            text, in_cart
+        )
+        if product is None:
+            ask = "¿Cuál producto quieres quitar o cambiar? Esto tienes en el carrito:"
+            say(
+                dispatcher,
+                self.name(),
+                f"{ask}\n{order_text(order)}",
+                {"order": orders.order_facts(order)},
+            )
+            return []
+        line = next(item for item in order.items if item.product_id == product.id)
+        amount = find_quantity(entity(tracker, "cantidad") or text.replace(product.name, " "))
+        facts: dict[str, Any] = {"products": [catalog.product_fact(product)]}
+        try:
+            if amount is None or amount <= 0:
+                orders.remove_item(session=turn.session, order=order, product_id=product.id)
+                done = f"Quité {product.name} de tu pedido."
+            else:
+                target = amount
+                if _DECREASE.search(catalog.fold(text)):
+                    target = line.quantity - amount
+                facts["quantities"] = [amount, max(target, 0)]
+                if target <= 0:
+                    orders.remove_item(session=turn.session, order=order, product_id=product.id)
+                    done = f"Quité {product.name} de tu pedido."
+                else:
+                    orders.set_quantity(
+                        session=turn.session, order=order, product_id=product.id, quantity=target
+                    )
+                    done = f"Listo, dejé {target} × {product.name}."
+        except orders.InsufficientStockError as err:
+            facts["quantities"] = [err.requested]
+            text = f"De {product.name} solo tenemos {err.available} disponibles 😕."
+            say(dispatcher, self.name(), text, facts)
+            return []
+        except QuantityError as err:
+            bad_quantity(dispatcher, self.name(), err)
+            return []
+        facts["order"] = orders.order_facts(order)
+        if not order.items:
+            say(dispatcher, self.name(), f"{done} Tu carrito quedó vacío.", facts)
+        else:
+            say(dispatcher, self.name(), f"{done}\n{order_text(order)}", facts)
+        return []

@@ -1,0 +1,158 @@
+"""Catalog answers: `action_buscar_producto` (search, prices, availability, references)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.respond import pesos, say
+from actions.services import catalog
+from actions.turn import Turn, entity, latest_text, run_turn
+from db.models import Product
+
+SHOW_MAX = 5
+_CHEAP = re.compile(r"m[aá]s (barat|econ[oó]mic)|menor precio")
+_PRICEY = re.compile(r"m[aá]s (car[oa]|costos)|mayor precio")
+
+
+@dataclass
+class Selection:
+    """What a shopper's words point at: one product, several candidates, or nothing."""
+
+    query: str
+    products: list[Product] = field(default_factory=list)
+    referenced: bool = False  # resolved against the products shown before
+
+    @property
+    def single(self) -> Product | None:
+        """The product when exactly one was selected."""
+        return self.products[0] if len(self.products) == 1 else None
+
+
+def shown_products(turn: Turn, tracker: Tracker) -> list[Product]:
+    """The products of the `productos_mostrados` slot, reloaded from the database."""
+    ids = tracker.get_slot("productos_mostrados") or []
+    if not isinstance(ids, list):
+        ids = [ids]
+    return catalog.load_products(session=turn.session, shop_id=turn.shop.id, ids=ids)
+
+
+def select_products(turn: Turn, tracker: Tracker, *, k: int = SHOW_MAX) -> Selection:
+    """Resolve the latest message to products: a reference to the shown ones, else a search.
+
+    The `producto` entity wins when it names one shown product well ("la licuadora" after a
+    list); otherwise ordinal/price/demonstrative references resolve against the shown list;
+    otherwise the entity (or `categoria`, or the whole message) is searched.
+    """
+    text = latest_text(tracker)
+    phrase = entity(tracker, "producto")
+    shown = shown_products(turn, tracker)
+    if phrase and shown:
+        match = catalog.best_name_match(phrase, shown)
+        if match is not None:
+            return Selection(phrase, [match], referenced=True)
+    if shown and (not phrase or not catalog.terms(phrase)):
+        ref = catalog.resolve_reference(text, shown)
+        if ref is not None:
+            return Selection(text, [ref], referenced=True)
+    category = entity(tracker, "categoria")
+    query = phrase or category or text
+    found: list[Product] = []
+    if not phrase:
+        named = catalog.match_category(session=turn.session, shop_id=turn.shop.id, text=query)
+        if named is not None:
+            found = catalog.products_in_category(
+                session=turn.session, shop_id=turn.shop.id, category=named, k=k
+            )
+    if not found and catalog.terms(query):
+        found = catalog.search_products(
+            session=turn.session,
+            shop_id=turn.shop.id,
+            query=query,
+            searcher=turn.searcher(),
+            k=k,
+        )
+    if _CHEAP.search(catalog.fold(text)):
+        found.sort(key=lambda p: p.price)
+    elif _PRICEY.search(catalog.fold(text)):
+        found.sort(key=lambda p: -p.price)
+    return Selection(query, found)
+
+
+def availability(product: Product) -> str:
+    """ "12 disponibles" / "última unidad" / "agotado"."""
+    if product.stock <= 0:
+        return "agotado"
+    return "última unidad" if product.stock == 1 else f"{product.stock} disponibles"
+
+
+def product_line(product: Product) -> str:
+    """ "Termo acero 750 ml — $35.900 (12 disponibles)"."""
+    return f"{product.name} — {pesos(product.price)} ({availability(product)})"
+
+
+def options_text(products: list[Product], intro: str) -> str:
+    """A numbered list of products with an invitation to pick one."""
+    lines = [intro]
+    lines += [f"{i}. {product_line(p)}" for i, p in enumerate(products, 1)]
+    lines.append('¿Cuál te interesa? Puedes decirme, por ejemplo, "quiero el primero".')
+    return "\n".join(lines)
+
+
+def no_match(turn: Turn, dispatcher: CollectingDispatcher, action: str, query: str) -> None:
+    """Say nothing matched `query` and suggest the closest existing categories."""
+    categories = catalog.closest_categories(session=turn.session, shop_id=turn.shop.id, query=query)
+    text = f"No encontré «{query.strip()}» en nuestro catálogo 😕."
+    if categories:
+        text += f" Tenemos {', '.join(categories[:-1])}"
+        text += f" y {categories[-1]}." if len(categories) > 1 else "."
+        text += " ¿Te muestro algo de ahí?"
+    say(dispatcher, action, text, {"query": query, "products": [], "categories": categories})
+
+
+class ActionBuscarProducto(Action):
+    """Search the catalog and answer with real names, prices and stock from the database."""
+
+    def name(self) -> str:
+        """The Rasa action name."""
+        return "action_buscar_producto"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        """Answer a catalog question and remember the products shown."""
+        return run_turn(self.name(), dispatcher, tracker, self._handle)
+
+    def _handle(
+        self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> list[dict[str, Any]]:
+        selection = select_products(turn, tracker)
+        products = selection.products
+        if not products:
+            no_match(turn, dispatcher, self.name(), selection.query)
+            return [SlotSet("productos_mostrados", None)]
+        facts: dict[str, Any] = {
+            "query": selection.query,
+            "products": [catalog.product_fact(p) for p in products],
+        }
+        if len(products) == 1:
+            p = products[0]
+            if p.stock > 0:
+                stock = "la última unidad" if p.stock == 1 else f"{p.stock} unidades"
+                text = (
+                    f"{p.name} cuesta {pesos(p.price)} y tenemos {stock}. ¿Te lo agrego al pedido?"
+                )
+            else:
+                text = f"{p.name} cuesta {pesos(p.price)}, pero está agotado por ahora 😕."
+            say(dispatcher, self.name(), text, facts)
+            if selection.referenced:
+                return []
+            return [SlotSet("productos_mostrados", [p.id])]
+        say(dispatcher, self.name(), options_text(products, "Esto es lo que tenemos:"), facts)
+        return [SlotSet("productos_mostrados", [p.id for p in products])]

@@ -1,0 +1,230 @@
+"""Checkout actions: confirm the cart, start collecting data, close or cancel the order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.cart import EMPTY_CART, open_order, order_text
+from actions.respond import say
+from actions.services import checkout_data, orders
+from actions.turn import Turn, run_turn
+
+Events = list[dict[str, Any]]
+FORM_SLOTS = ("nombre", "cedula", "telefono", "email", "direccion", "barrio")
+
+
+class ActionConfirmarPedido(Action):
+    """Show the summary, move the order to ``pendiente`` and ask "¿Confirmas?"."""
+
+    def name(self) -> str:
+        """The Rasa action name."""
+        return "action_confirmar_pedido"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Events:
+        """Answer with the order summary and the question."""
+        return run_turn(self.name(), dispatcher, tracker, self._handle)
+
+    def _handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+        order = open_order(turn)
+        if order is None or not order.items:
+            say(dispatcher, self.name(), EMPTY_CART, {"order": None})
+            return []
+        if order.state == "iniciada":
+            orders.confirm(session=turn.session, order=order)
+        if order.state == "recolectando_datos":
+            text = f"Ya estamos tomando tus datos para el pedido #{order.id}:\n{order_text(order)}"
+        else:
+            text = (
+                f"Este es tu pedido #{order.id}:\n{order_text(order)}\n"
+                "¿Confirmas el pedido? (sí / no)"
+            )
+        say(dispatcher, self.name(), text, {"order": orders.order_facts(order)})
+        return [SlotSet("pedido_id", float(order.id))]
+
+
+class ActionIniciarCheckout(Action):
+    """``pendiente`` → ``recolectando_datos``; offer a returning client's stored data."""
+
+    def name(self) -> str:
+        """The Rasa action name."""
+        return "action_iniciar_checkout"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Events:
+        """Start the checkout and reset the form's slots."""
+        return run_turn(self.name(), dispatcher, tracker, self._handle)
+
+    def _handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+        order = open_order(turn)
+        if order is None or not order.items:
+            say(dispatcher, self.name(), EMPTY_CART, {"order": None})
+            return []
+        if order.state == "iniciada":  # the cart changed after the summary: confirm again
+            orders.confirm(session=turn.session, order=order)
+            text = f"Tu pedido cambió:\n{order_text(order)}\n¿Confirmas el pedido? (sí / no)"
+            say(dispatcher, self.name(), text, {"order": orders.order_facts(order)})
+            return [SlotSet("pedido_id", float(order.id))]
+        if order.state == "pendiente":
+            orders.start_checkout(session=turn.session, order=order)
+        events: Events = [SlotSet(slot, None) for slot in FORM_SLOTS]
+        events.append(SlotSet("pedido_id", float(order.id)))
+        facts: dict[str, Any] = {"order": orders.order_facts(order)}
+        client = checkout_data.find_client(
+            session=turn.session, shop_id=turn.shop.id, phone=turn.phone
+        )
+        if client is None:
+            say(dispatcher, self.name(), "¡Perfecto! 🙌 Tomemos tus datos para el envío.", facts)
+            return [*events, SlotSet("usar_datos_guardados", False)]
+        first = client.name.split()[0] if client.name else ""
+        masked = checkout_data.mask_cedula(client.cedula)
+        facts["client"] = {
+            "name": client.name,
+            "cedula": masked,
+            "address": client.address,
+            "barrio": client.barrio,
+        }
+        text = (
+            f"¡Qué bueno tenerte de nuevo, {first}! 😊 Tengo guardados tus datos:"
+            f" cédula {masked}, {client.address}, {client.barrio}."
+        )
+        say(dispatcher, self.name(), text, facts)
+        return [*events, SlotSet("usar_datos_guardados", None)]
+
+
+class ActionCerrarPedido(Action):
+    """Close the order: atomic stock re-check, decrement, client saved, ``cerrada``."""
+
+    def name(self) -> str:
+        """The Rasa action name."""
+        return "action_cerrar_pedido"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Events:
+        """Close the order or explain what is short."""
+        return run_turn(self.name(), dispatcher, tracker, self._handle)
+
+    def _handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+        order = orders.get_open_order(
+            session=turn.session, shop_id=turn.shop.id, user_id=turn.user_id
+        )
+        if order is None or not order.items:
+            say(dispatcher, self.name(), EMPTY_CART, {"order": None})
+            return []
+        slots = {slot: tracker.get_slot(slot) for slot in FORM_SLOTS}
+        if not slots["cedula"]:
+            text = "Me faltan tus datos para cerrar el pedido. ¿Me regalas tu cédula?"
+            say(dispatcher, self.name(), text, {"order": orders.order_facts(order)})
+            return []
+        try:
+            closed = orders.close_order(
+                session=turn.session,
+                order_id=order.id,
+                shop_id=turn.shop.id,
+                client_data=checkout_data.client_data(slots),
+            )
+        except orders.OutOfStockError as err:
+            return self._short(turn, dispatcher, order, err)
+        except orders.OrderStateError:
+            orders.recompute_total(session=turn.session, order=order)
+            text = (
+                "Antes de cerrar necesito que confirmes el pedido:\n"
+                f"{order_text(order)}\n¿Confirmas el pedido? (sí / no)"
+            )
+            if order.state == "iniciada":
+                orders.confirm(session=turn.session, order=order)
+            say(dispatcher, self.name(), text, {"order": orders.order_facts(order)})
+            return []
+        info = turn.shop.info or {}
+        delivery = info.get("domicilios") or {}
+        note = delivery.get("descripcion") if isinstance(delivery, dict) else str(delivery)
+        facts: dict[str, Any] = {
+            "order": orders.order_facts(closed),
+            "client": {
+                "name": slots["nombre"],
+                "address": slots["direccion"],
+                "barrio": slots["barrio"],
+            },
+        }
+        text = (
+            f"¡Listo, {slots['nombre']}! 🎉 Tu pedido #{closed.id} quedó confirmado:\n"
+            f"{order_text(closed)}\nLo enviamos a {slots['direccion']}, {slots['barrio']}."
+        )
+        if note:
+            facts["delivery"] = note
+            text += f"\n{note}"
+        say(dispatcher, self.name(), text, facts)
+        return [
+            SlotSet("pedido_id", None),
+            SlotSet("productos_mostrados", None),
+            SlotSet("usar_datos_guardados", None),
+        ]
+
+    def _short(
+        self,
+        turn: Turn,
+        dispatcher: CollectingDispatcher,
+        order: Any,
+        err: orders.OutOfStockError,
+    ) -> Events:
+        order_id = order.id
+        turn.session.rollback()  # release the locks; nothing was changed
+        lines = [
+            f"• {s.name}: pediste {s.requested}, "
+            + ("está agotado" if s.available <= 0 else f"quedan {s.available}")
+            for s in err.items
+        ]
+        text = (
+            "Lo siento 😕, mientras tanto se vendieron unidades y ya no alcanza:\n"
+            + "\n".join(lines)
+            + "\nTu pedido sigue abierto: puedes cambiar la cantidad o quitar el producto."
+        )
+        facts = {
+            "out_of_stock": [
+                {
+                    "product_id": s.product_id,
+                    "name": s.name,
+                    "requested": s.requested,
+                    "stock": s.available,
+                }
+                for s in err.items
+            ],
+            "order": {"id": order_id, "state": "recolectando_datos"},
+        }
+        say(dispatcher, self.name(), text, facts)
+        return []
+
+
+class ActionCancelarPedido(Action):
+    """Cancel the open order (any open state); a closed order cannot be cancelled here."""
+
+    def name(self) -> str:
+        """The Rasa action name."""
+        return "action_cancelar_pedido"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Events:
+        """Cancel and say so."""
+        return run_turn(self.name(), dispatcher, tracker, self._handle)
+
+    def _handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+        order = orders.get_open_order(
+            session=turn.session, shop_id=turn.shop.id, user_id=turn.user_id
+        )
+        if order is None:
+            text = "No tienes un pedido abierto para cancelar. ¿Te ayudo con algo más?"
+            say(dispatcher, self.name(), text, {"order": None})
+            return []
+        orders.cancel(session=turn.session, order=order)
+        text = f"Listo, cancelé tu pedido #{order.id}. Cuando quieras empezamos uno nuevo 😊"
+        say(dispatcher, self.name(), text, {"order": {"id": order.id, "state": order.state}})
+        return [SlotSet("pedido_id", None), *[SlotSet(s, None) for s in FORM_SLOTS]]

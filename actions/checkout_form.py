@@ -1,0 +1,145 @@
+"""`validate_datos_cliente_form`: validates the checkout data and reuses stored clients.
+
+`usar_datos_guardados` is asked only while a stored client matches (by WhatsApp number, or by
+the cédula the shopper typed) and the shopper has not answered; "sí" fills every slot from
+the stored client. Each `validate_<slot>` answers a bad value with a polite Spanish reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.respond import say
+from actions.runtime import get_runtime
+from actions.services import checkout_data
+from actions.services.checkout_data import InvalidField
+from actions.services.context import UnknownShopError, load_shop, parse_sender
+from db.models import Client
+
+ASK_SAVED = "usar_datos_guardados"
+
+
+def _stored_client(tracker: Tracker, cedula: str | None = None) -> dict[str, Any] | None:
+    """Slot values of the stored client matching this shopper (cédula first), or None."""
+    sender = parse_sender(tracker.sender_id)
+    with get_runtime().session_factory() as session:
+        try:
+            shop = load_shop(session, sender.shop_slug)
+        except UnknownShopError:
+            return None
+        client: Client | None = checkout_data.find_client(
+            session=session, shop_id=shop.id, phone=sender.phone, cedula=cedula
+        )
+        return checkout_data.client_slots(client) if client is not None else None
+
+
+class ValidateDatosClienteForm(FormValidationAction):
+    """Validation of `datos_cliente_form` (nombre, cédula, celular, email, dirección, barrio)."""
+
+    def name(self) -> str:
+        """The Rasa action name."""
+        return "validate_datos_cliente_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """The domain's slots; `usar_datos_guardados` only while a stored client matches."""
+        slots = list(domain_slots) or [ASK_SAVED, "nombre", "cedula", "telefono", "email",
+                                       "direccion", "barrio"]  # fmt: skip
+        if (
+            tracker.get_slot(ASK_SAVED) is None
+            and _stored_client(tracker, tracker.get_slot("cedula")) is None
+        ):
+            slots = [s for s in slots if s != ASK_SAVED]
+        return slots
+
+    def _say(self, dispatcher: CollectingDispatcher, text: str, **facts: Any) -> None:
+        say(dispatcher, self.name(), text, facts)
+
+    def validate_usar_datos_guardados(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Sí → fill every slot from the stored client; no → ask the data one by one."""
+        if value is not True:
+            return {ASK_SAVED: False if value is False else None}
+        stored = _stored_client(tracker, tracker.get_slot("cedula"))
+        if stored is None:
+            return {ASK_SAVED: False}
+        self._say(
+            dispatcher, "¡Listo! Uso tus datos guardados 👍", client={"name": stored["nombre"]}
+        )
+        return {**stored, ASK_SAVED: True}
+
+    def validate_nombre(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A name with letters (accents and ñ welcome)."""
+        return self._clean("nombre", checkout_data.clean_name, value, dispatcher)
+
+    def validate_cedula(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """6–10 digits; a cédula of a stored client offers their data (not yet accepted)."""
+        result = self._clean("cedula", checkout_data.clean_cedula, value, dispatcher)
+        cedula = result.get("cedula")
+        if cedula and tracker.get_slot(ASK_SAVED) is not True:
+            by_cedula = _stored_client(tracker, cedula)
+            by_phone = _stored_client(tracker)
+            already_offered = by_phone is not None and by_phone["cedula"] == cedula
+            if by_cedula is not None and by_cedula["cedula"] == cedula and not already_offered:
+                masked = checkout_data.mask_cedula(cedula)
+                self._say(
+                    dispatcher,
+                    f"Encontré datos guardados con la cédula {masked}.",
+                    client={"cedula": masked},
+                )
+                result[ASK_SAVED] = None
+        return result
+
+    def validate_telefono(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A Colombian mobile: 10 digits starting with 3, optional +57."""
+        return self._clean("telefono", checkout_data.clean_phone, value, dispatcher)
+
+    def validate_email(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """An email address, or "no tengo"."""
+        return self._clean("email", checkout_data.clean_email, value, dispatcher)
+
+    def validate_direccion(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A non-empty delivery address."""
+        return self._clean(
+            "direccion", lambda v: checkout_data.clean_text(v, "la dirección"), value, dispatcher
+        )
+
+    def validate_barrio(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A non-empty barrio."""
+        return self._clean(
+            "barrio", lambda v: checkout_data.clean_text(v, "el barrio"), value, dispatcher
+        )
+
+    def _clean(
+        self, slot: str, cleaner: Any, value: Any, dispatcher: CollectingDispatcher
+    ) -> dict[str, Any]:
+        if value is None:
+            return {slot: None}
+        try:
+            return {slot: cleaner(value)}
+        except InvalidField as err:
+            self._say(dispatcher, str(err), invalid_field=slot)
+            return {slot: None}

@@ -1,0 +1,254 @@
+"""Catalog reads for answers: products by id, search with a SQL fallback, categories.
+
+Whatever the search ranks, names, prices and stock are read from the database here, at
+answer time, so a reply never mentions a product or a figure the shop does not have.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+import unicodedata
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from db.models import Product
+
+log = logging.getLogger(__name__)
+
+_STOP_WORDS = """a al con de del el en la las lo los mi para por sin su un una uno y o me te se
+    hola buenas tienen tienes tiene hay quiero quisiera necesito busco vale cuesta cuanto
+    precio que cual cuales venden vendes manejan disponible favor porfa dame ver algo
+    comprar compro agrega agregar agregame anade anadir llevo llevar pon ponme quita quitar
+    saca sacar deja dejar solo mas otro otra unidad unidades carrito pedido dos tres cuatro
+    cinco seis siete ocho nueve diez docena docenas media par"""
+_STOP = frozenset(_STOP_WORDS.split())
+
+
+class Searcher(Protocol):
+    """The catalog search service of `actions.search` (only `.search` is used here)."""
+
+    def search(self, shop_id: int, query: str, k: int = 5) -> Sequence[Any]: ...
+
+
+def fold(text: str) -> str:
+    """Lowercase without accents (ñ kept)."""
+    text = text.lower().replace("ñ", "\0")
+    stripped = "".join(
+        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
+    )
+    return stripped.replace("\0", "ñ")
+
+
+def terms(text: str) -> list[str]:
+    """Content words of `text`, folded, without filler and plural endings."""
+    out = []
+    for word in re.findall(r"[a-zñ0-9]+", fold(text)):
+        if word in _STOP or len(word) < 2:
+            continue
+        out.append(_singular(word))
+    return out
+
+
+def _singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("es") and word[-3] not in "aeiou":
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s"):
+        return word[:-1]
+    return word
+
+
+def product_fact(product: Product) -> dict[str, Any]:
+    """The `products` entry of the payload contract."""
+    return {
+        "id": product.id,
+        "sku": product.sku,
+        "name": product.name,
+        "price": product.price,
+        "stock": product.stock,
+    }
+
+
+def load_products(*, session: Session, shop_id: int, ids: Sequence[int]) -> list[Product]:
+    """Active products of `shop_id` with these ids, in the order given (unknown ids dropped)."""
+    wanted = [int(i) for i in ids if str(i).lstrip("-").isdigit()]
+    if not wanted:
+        return []
+    rows = session.scalars(
+        select(Product).where(
+            Product.id.in_(wanted), Product.shop_id == shop_id, Product.active.is_(True)
+        )
+    )
+    by_id = {p.id: p for p in rows}
+    return [by_id[i] for i in dict.fromkeys(wanted) if i in by_id]
+
+
+def fallback_search(*, session: Session, shop_id: int, query: str, k: int = 5) -> list[Product]:
+    """SQL ILIKE lookup: products with any query word in name/category, most matches first."""
+    words = terms(query)
+    if not words:
+        return []
+    haystack = func.lower(Product.name + " " + Product.category + " " + Product.description)
+    clauses = [haystack.ilike(f"%{w}%") for w in words]
+    candidates = session.scalars(
+        select(Product).where(Product.shop_id == shop_id, Product.active.is_(True), or_(*clauses))
+    ).all()
+    if not candidates:
+        # ILIKE does not fold accents: retry in Python over the shop's catalog.
+        candidates = session.scalars(
+            select(Product).where(Product.shop_id == shop_id, Product.active.is_(True))
+        ).all()
+
+    def score(p: Product) -> tuple[int, int, int]:
+        name = fold(p.name)
+        text = f"{name} {fold(p.category)} {fold(p.description)}"
+        return (sum(w in name for w in words), sum(w in text for w in words), -p.id)
+
+    scored = [(score(p), p) for p in candidates]
+    ranked = sorted((s for s in scored if s[0][1] > 0), key=lambda s: s[0], reverse=True)
+    return [p for _, p in ranked[:k]]
+
+
+# Semantic scores are always positive: a top hit below MIN_TOP_SCORE means "nothing
+# similar" (measured on the demo catalog: unrelated queries top out near 0.18, real ones
+# start near 0.3); hits far below the best one are noise.
+MIN_TOP_SCORE = 0.25
+MIN_RELATIVE_SCORE = 0.6
+
+
+def relevant_ids(hits: Sequence[Any]) -> list[int]:
+    """Product ids of the hits worth showing (SQL-fallback hits are all kept)."""
+    if not hits:
+        return []
+    if all(getattr(h, "source", "index") == "sql" for h in hits):
+        return [int(h.product_id) for h in hits]
+    top = max(float(h.score) for h in hits)
+    if top < MIN_TOP_SCORE:
+        return []
+    return [int(h.product_id) for h in hits if float(h.score) >= top * MIN_RELATIVE_SCORE]
+
+
+def search_products(
+    *, session: Session, shop_id: int, query: str, searcher: Searcher | None, k: int = 5
+) -> list[Product]:
+    """Rank with the search service when it works, else `fallback_search`; load from the DB."""
+    if searcher is not None:
+        try:
+            ids = relevant_ids(searcher.search(shop_id, query, k=k))
+            return load_products(session=session, shop_id=shop_id, ids=ids)[:k]
+        except Exception:  # the search index is optional; the database is the truth
+            log.exception("catalog search failed, using the SQL fallback")
+    return fallback_search(session=session, shop_id=shop_id, query=query, k=k)
+
+
+def shop_categories(*, session: Session, shop_id: int) -> list[tuple[str, int]]:
+    """(category, active product count) of the shop, biggest first."""
+    rows = session.execute(
+        select(Product.category, func.count())
+        .where(Product.shop_id == shop_id, Product.active.is_(True), Product.category != "")
+        .group_by(Product.category)
+        .order_by(func.count().desc(), Product.category)
+    )
+    return [(name, count) for name, count in rows.tuples()]
+
+
+def closest_categories(*, session: Session, shop_id: int, query: str, n: int = 3) -> list[str]:
+    """The `n` shop categories most similar to `query` (the biggest ones when none is)."""
+    categories = [name for name, _ in shop_categories(session=session, shop_id=shop_id)]
+    words = terms(query) or [fold(query)]
+
+    def similarity(category: str) -> float:
+        folded = fold(category)
+        return max(difflib.SequenceMatcher(None, w, folded).ratio() for w in words)
+
+    ranked = sorted(categories, key=lambda c: similarity(c), reverse=True)
+    close = [c for c in ranked if similarity(c) >= 0.6]
+    rest = [c for c in categories if c not in close]
+    return (close + rest)[:n]
+
+
+def match_category(*, session: Session, shop_id: int, text: str) -> str | None:
+    """The shop category named in `text` ("zapatos de Calzado" → "Calzado"), if any."""
+    folded = terms(text)
+    for name, _ in shop_categories(session=session, shop_id=shop_id):
+        if _singular(fold(name)) in folded or fold(name) in fold(text):
+            return name
+    return None
+
+
+def products_in_category(
+    *, session: Session, shop_id: int, category: str, k: int = 5
+) -> list[Product]:
+    """Up to `k` active products of `category`, in stock first, then cheapest."""
+    return list(
+        session.scalars(
+            select(Product)
+            .where(
+                Product.shop_id == shop_id,
+                Product.active.is_(True),
+                func.lower(Product.category) == category.lower(),
+            )
+            .order_by((Product.stock > 0).desc(), Product.price, Product.id)
+            .limit(k)
+        )
+    )
+
+
+_ORDINALS = {
+    "primer": 0, "primero": 0, "primera": 0, "1ro": 0, "1ero": 0,
+    "segundo": 1, "segunda": 1, "2do": 1, "tercer": 2, "tercero": 2, "tercera": 2, "3ro": 2,
+    "cuarto": 3, "cuarta": 3, "quinto": 4, "quinta": 4,
+}  # fmt: skip
+_LAST = ("ultimo", "ultima")
+_CHEAPEST = ("mas barato", "mas barata", "mas economico", "mas economica", "menor precio")
+_PRICIEST = ("mas caro", "mas cara", "mayor precio", "mas costoso", "mas costosa")
+_DEMONSTRATIVES = frozenset({"ese", "esa", "eso", "este", "esta", "esto", "aquel", "aquella"})
+
+
+def resolve_reference(text: str, shown: Sequence[Product]) -> Product | None:
+    """The product among `shown` (in the order shown) that `text` points at, or None.
+
+    Understands "el más barato/caro", "el primero/segundo/tercero/último", "ese/esa/eso"
+    (only when one product was shown) and a distinguishing word such as "la roja" or
+    "el de acero" that matches exactly one shown name.
+    """
+    if not shown or not text:
+        return None
+    folded = " " + " ".join(re.findall(r"[a-zñ0-9]+", fold(text))) + " "
+    if any(f" {p} " in folded for p in _CHEAPEST):
+        return min(shown, key=lambda p: (p.price, shown.index(p)))
+    if any(f" {p} " in folded for p in _PRICIEST):
+        return max(shown, key=lambda p: (p.price, -shown.index(p)))
+    tokens = folded.split()
+    if any(t in _LAST for t in tokens):
+        return shown[-1]
+    for token in tokens:
+        if token in _ORDINALS and _ORDINALS[token] < len(shown):
+            return shown[_ORDINALS[token]]
+    best = best_name_match(text, shown)
+    if best is not None:
+        return best
+    if len(shown) == 1 and (set(tokens) & _DEMONSTRATIVES or not terms(text)):
+        return shown[0]
+    return None
+
+
+def best_name_match(text: str, shown: Sequence[Product]) -> Product | None:
+    """The one shown product whose name holds the most words of `text` (ties → None)."""
+    words = [w for w in terms(text) if w not in _DEMONSTRATIVES and w not in _ORDINALS]
+    if not words:
+        return None
+
+    def hits(p: Product) -> int:
+        name = [_singular(w) for w in re.findall(r"[a-zñ0-9]+", fold(p.name))]
+        return sum(any(n == w or n.startswith(w) for n in name) for w in words)
+
+    scores = sorted(((hits(p), i) for i, p in enumerate(shown)), reverse=True)
+    top = scores[0][0]
+    if top == 0 or (len(scores) > 1 and scores[1][0] == top):
+        return None
+    return shown[scores[0][1]]

@@ -1,0 +1,126 @@
+"""Shop answers: company info, handoff to a person, and the shopper's order status."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy import select
+
+from actions.respond import pesos, say
+from actions.services import orders
+from actions.services.shop_info import answer_info
+from actions.turn import Turn, latest_text, run_turn
+from db.models import Order
+
+Events = list[dict[str, Any]]
+STATE_LABELS = {
+    "iniciada": "en tu carrito",
+    "pendiente": "esperando tu confirmación",
+    "recolectando_datos": "tomando tus datos de envío",
+    "cerrada": "confirmado ✅",
+    "cancelada": "cancelado",
+}
+
+
+class ActionInfoEmpresa(Action):
+    """Hours, address, delivery and payment from the shop row (the aspect asked, else all)."""
+
+    def name(self) -> str:
+        """The Rasa action name."""
+        return "action_info_empresa"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Events:
+        """Answer from `Shop.info`."""
+        return run_turn(self.name(), dispatcher, tracker, self._handle)
+
+    def _handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+        aspects, lines, info = answer_info(turn.shop.info or {}, latest_text(tracker))
+        facts: dict[str, Any] = {"shop": {"name": turn.shop.name}, "aspects": aspects, "info": info}
+        if not lines:
+            text = (
+                "Esa información no la tengo a la mano. "
+                "Si quieres, te comunico con una persona de la tienda."
+            )
+        else:
+            text = "\n".join(lines)
+        say(dispatcher, self.name(), text, facts)
+        return []
+
+
+class ActionHablarConHumano(Action):
+    """Tell the shopper a person will write; flag the handoff in the facts."""
+
+    def name(self) -> str:
+        """The Rasa action name."""
+        return "action_hablar_con_humano"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Events:
+        """Answer and flag the handoff for the orchestrator's log."""
+        return run_turn(self.name(), dispatcher, tracker, self._handle)
+
+    def _handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+        info = turn.shop.info or {}
+        facts: dict[str, Any] = {
+            "handoff": True,
+            "shop": {"name": turn.shop.name},
+            "reason": latest_text(tracker)[:500],
+        }
+        text = f"Claro 🙌 Una persona de {turn.shop.name} te escribirá muy pronto por aquí."
+        contact = info.get("telefono")
+        if contact:
+            facts["contact"] = contact
+            text += f" Si prefieres, también puedes llamar al {contact}."
+        say(dispatcher, self.name(), text, facts)
+        return []
+
+
+class ActionEstadoPedido(Action):
+    """The shopper's latest orders and their states (or the order number they name)."""
+
+    def name(self) -> str:
+        """The Rasa action name."""
+        return "action_estado_pedido"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Events:
+        """Answer with order numbers, states and totals."""
+        return run_turn(self.name(), dispatcher, tracker, self._handle)
+
+    def _handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+        stmt = (
+            select(Order)
+            .where(Order.shop_id == turn.shop.id, Order.user_id == turn.user_id)
+            .order_by(Order.created_at.desc(), Order.id.desc())
+        )
+        number = re.search(r"#?\b(\d{1,9})\b", latest_text(tracker))
+        found = []
+        if number:
+            found = list(turn.session.scalars(stmt.where(Order.id == int(number.group(1)))))
+        mine = found or list(turn.session.scalars(stmt.limit(5)))
+        if not mine:
+            text = "No encuentro pedidos a tu nombre todavía. ¿Quieres que te ayude a hacer uno?"
+            say(dispatcher, self.name(), text, {"orders": []})
+            return []
+        for order in mine:
+            orders.recompute_total(session=turn.session, order=order)
+        lines = [
+            f"• Pedido #{o.id}: {STATE_LABELS.get(o.state, o.state)}, total {pesos(o.total)}"
+            for o in mine
+        ]
+        facts = {
+            "orders": [
+                {**orders.order_facts(o), "created_at": o.created_at.isoformat()} for o in mine
+            ]
+        }
+        head = "Este es tu pedido:" if len(mine) == 1 else "Estos son tus últimos pedidos:"
+        say(dispatcher, self.name(), "\n".join([head, *lines]), facts)
+        return []

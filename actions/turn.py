@@ -1,0 +1,92 @@
+"""What every answering action does around its work: open a transaction, find the shop.
+
+`run_turn` parses the sender id, loads the shop in a fresh session, calls the action's
+handler and commits; an unknown shop or an unexpected error becomes a polite Spanish answer
+(with facts) instead of a crash, and the transaction is rolled back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
+
+from actions.respond import say
+from actions.runtime import Runtime, get_runtime
+from actions.services.context import UnknownShopError, load_shop, parse_sender
+from db.models import Shop
+from db.session import session_scope
+
+log = logging.getLogger(__name__)
+
+SORRY = "Uy, tuve un problema técnico 😓. ¿Me lo repites en un momento, por favor?"
+NO_SHOP = "Esta tienda no está disponible en este momento. Intenta más tarde, por favor."
+
+
+@dataclass
+class Turn:
+    """One action call: the database session, the shop and who is writing."""
+
+    session: Session
+    shop: Shop
+    phone: str
+    runtime: Runtime
+
+    @property
+    def user_id(self) -> str:
+        """The shopper's id on orders: their WhatsApp number (E.164)."""
+        return self.phone
+
+    def searcher(self) -> Any:
+        """The catalog search service, or None when it cannot be built."""
+        try:
+            return self.runtime.search
+        except Exception:  # optional component; the SQL fallback answers instead
+            log.exception("catalog search unavailable")
+            return None
+
+
+Handler = Callable[[Turn, CollectingDispatcher, Tracker], list[dict[str, Any]]]
+
+
+def run_turn(
+    action: str, dispatcher: CollectingDispatcher, tracker: Tracker, handler: Handler
+) -> list[dict[str, Any]]:
+    """Run `handler` in one transaction; answer politely on failure (no events then)."""
+    runtime = get_runtime()
+    sender = parse_sender(tracker.sender_id)
+    try:
+        with session_scope(runtime.session_factory) as session:
+            shop = load_shop(session, sender.shop_slug)
+            return handler(Turn(session, shop, sender.phone, runtime), dispatcher, tracker)
+    except UnknownShopError:
+        say(dispatcher, action, NO_SHOP, {"error": "unknown_shop", "shop": sender.shop_slug})
+    except Exception:
+        log.exception("action failed: %s", action)
+        say(dispatcher, action, SORRY, {"error": "internal"})
+    return []
+
+
+def entity(tracker: Tracker, name: str) -> str | None:
+    """The latest message's `name` entity (first one), else None."""
+    value = next(tracker.get_latest_entity_values(name), None)
+    return str(value) if value not in (None, "") else None
+
+
+def entity_or_slot(tracker: Tracker, name: str) -> str | None:
+    """The latest message's entity `name`, else the slot of the same name."""
+    value = entity(tracker, name)
+    if value is None:
+        slot = tracker.get_slot(name)
+        value = str(slot) if slot not in (None, "") else None
+    return value
+
+
+def latest_text(tracker: Tracker) -> str:
+    """The text of the latest user message."""
+    return str((tracker.latest_message or {}).get("text") or "")
