@@ -1,0 +1,1 @@
+"""API plumbing shared by the routers: dependencies and the Twilio signature check."""

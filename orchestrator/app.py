@@ -1,0 +1,60 @@
+"""The FastAPI application: `create_app(settings)`; run with
+`uvicorn --factory orchestrator.app:create_app`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from orchestrator.logging import configure_logging, get_logger
+from orchestrator.routers import chat, health, twilio
+from orchestrator.services import build_services
+from orchestrator.settings import Settings, get_settings
+
+log = get_logger("orchestrator")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; engine, clients, senders and worker are created in the lifespan."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.log_level, settings.log_json)
+        services = await run_in_threadpool(build_services, settings)
+        app.state.services = services
+        services.worker.start()
+        log.info(
+            "orchestrator.started",
+            rasa_url=settings.rasa_url,
+            llm_provider=settings.llm_provider,
+            sender=services.senders["twilio"].name,
+        )
+        try:
+            yield
+        finally:
+            await run_in_threadpool(services.close)
+            log.info("orchestrator.stopped")
+
+    app = FastAPI(title="Tendero orchestrator", version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.include_router(health.router)
+    app.include_router(twilio.router)
+    app.include_router(chat.router)
+    try:
+        from orchestrator.routers.downloads import router as downloads_router
+
+        app.include_router(downloads_router)
+    except ImportError:
+        log.debug("downloads router not available yet")
+    try:
+        from orchestrator.admin import router as admin_router
+
+        app.include_router(admin_router)
+    except ImportError:
+        log.debug("admin router not available yet")
+    return app

@@ -1,0 +1,51 @@
+"""Structured logging (structlog): JSON when not on a terminal, pretty on one.
+
+The pipeline binds `turn_id` (and shop/user) with `structlog.contextvars`, so every event
+of one turn carries it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import structlog
+
+
+def configure_logging(level: str = "INFO", json: bool | None = None) -> None:
+    """Configure structlog and the standard library logging for the orchestrator.
+
+    Args:
+        level: minimum level name (`DEBUG`, `INFO`, ...).
+        json: force JSON (True) or console (False) output; None picks JSON unless stderr
+            is a terminal.
+    """
+    use_json = (not sys.stderr.isatty()) if json is None else json
+    numeric = logging.getLevelName(level.upper())
+    if not isinstance(numeric, int):
+        numeric = logging.INFO
+    shared: list[structlog.types.Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    renderer: structlog.types.Processor = (
+        structlog.processors.JSONRenderer()
+        if use_json
+        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    )
+    structlog.configure(
+        processors=[*shared, structlog.processors.format_exc_info, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(numeric),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+    logging.basicConfig(level=numeric, stream=sys.stderr, format="%(name)s %(message)s")
+    # Third-party HTTP clients log every request at INFO: keep them quiet.
+    for noisy in ("httpx", "httpcore", "twilio.http_client", "openai", "google_genai"):
+        logging.getLogger(noisy).setLevel(max(numeric, logging.WARNING))
+
+
+def get_logger(name: str = "orchestrator") -> structlog.stdlib.BoundLogger:
+    """A structlog logger named `name`."""
+    return structlog.get_logger(name)

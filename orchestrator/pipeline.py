@@ -1,0 +1,360 @@
+"""One turn: inbound message → Rasa → phrasing + guard → send → turn log.
+
+`Pipeline.process(inbound_id)` never raises for a failed turn: the shopper gets an apology,
+the turn log gets an error row, and the inbound message is marked `done` or `failed`.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from db.models import ConversationLog, InboundMessage, OutboundMessage, Product, Shop, utcnow
+from db.session import session_scope
+from orchestrator import metrics as m
+from orchestrator import queue
+from orchestrator.logging import get_logger
+from orchestrator.phrasing import PhraseOutcome, PhrasingService
+from orchestrator.rasa_client import RasaClient, RasaEmptyReplyError, RasaError, RasaTurn
+from orchestrator.senders import Sender, split_message
+
+log = get_logger("orchestrator.pipeline")
+
+APOLOGY = (
+    "Lo siento, tuve un problema técnico y no pude atender tu mensaje. "
+    "Por favor intenta de nuevo en unos minutos."
+)
+MEDIA_ONLY = (
+    "¡Gracias por tu mensaje! Por ahora solo entiendo mensajes de texto. "
+    "¿Me cuentas por escrito qué necesitas?"
+)
+UNSENT = ("queued", "sending")
+
+
+def phone_of(number: str) -> str:
+    """`whatsapp:+57300...` → `+57300...`."""
+    return number.strip().removeprefix("whatsapp:")
+
+
+@dataclass
+class TurnResult:
+    """What a turn produced (returned to `/chat`, asserted by tests)."""
+
+    turn_id: str
+    replies: list[str] = field(default_factory=list)
+    intent: str | None = None
+    success: bool = True
+    error_type: str | None = None
+
+
+@dataclass
+class _Turn:
+    inbound_id: int
+    channel: str
+    user: str
+    to_number: str
+    text: str
+    num_media: int
+    attempts: int
+    received_at: Any
+    shop: Shop | None
+    log: dict[str, Any] = field(default_factory=dict)
+
+
+class Pipeline:
+    """Runs turns with its collaborators, all built once in the app lifespan.
+
+    Args:
+        session_factory: database sessions.
+        rasa: the Rasa client.
+        phrasing: LLM phrasing with the guard.
+        senders: a sender per inbound provider (`twilio`, `chat`).
+        metrics: the metrics registry.
+        max_attempts: a message claimed more often than this is answered with an apology.
+        default_from: WhatsApp sender used when the inbound row has no `To` number.
+        action_server_ok: tells an empty Rasa answer caused by a dead action server apart.
+    """
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        rasa: RasaClient,
+        phrasing: PhrasingService,
+        senders: dict[str, Sender],
+        metrics: m.Metrics,
+        *,
+        max_attempts: int = 3,
+        default_from: str = "",
+        action_server_ok: Callable[[], bool] | None = None,
+    ) -> None:
+        self.sf = session_factory
+        self.rasa = rasa
+        self.phrasing = phrasing
+        self.senders = senders
+        self.metrics = metrics
+        self.max_attempts = max_attempts
+        self.default_from = default_from
+        self.action_server_ok = action_server_ok
+        self._catalog: dict[int, tuple[float, list[str]]] = {}
+
+    def process(self, inbound_id: int) -> TurnResult:
+        """Answer one stored inbound message exactly once."""
+        turn_id = str(uuid.uuid4())
+        with structlog.contextvars.bound_contextvars(turn_id=turn_id, inbound_id=inbound_id):
+            return self._process(inbound_id, turn_id)
+
+    def _load(self, inbound_id: int) -> tuple[_Turn | None, ConversationLog | None]:
+        with session_scope(self.sf) as s:
+            row = s.get(InboundMessage, inbound_id)
+            if row is None:
+                return None, None
+            done = s.scalars(
+                select(ConversationLog).where(ConversationLog.inbound_id == inbound_id)
+            ).first()
+            shop = s.get(Shop, row.shop_id) if row.shop_id else None
+            if shop is None:
+                shop = s.scalars(
+                    select(Shop).where(Shop.whatsapp_number == phone_of(row.to_number))
+                ).first()
+            turn = _Turn(
+                inbound_id,
+                row.provider,
+                phone_of(row.from_number),
+                row.to_number,
+                row.body or "",
+                row.num_media or 0,
+                row.attempts or 0,
+                row.received_at,
+                shop,
+            )
+            return turn, done
+
+    def _process(self, inbound_id: int, turn_id: str) -> TurnResult:
+        start = time.perf_counter()
+        turn, done = self._load(inbound_id)
+        if turn is None:
+            log.warning("turn.inbound_missing")
+            return TurnResult(turn_id, success=False, error_type="inbound_missing")
+        if done is not None:  # answered before a crash or a retry: never twice
+            with session_scope(self.sf) as s:
+                queue.finish(s, inbound_id, ok=bool(done.success))
+            log.info("turn.already_done", previous_turn=done.turn_id)
+            return TurnResult(
+                done.turn_id,
+                [done.final_reply or ""],
+                done.intent,
+                bool(done.success),
+                done.error_type,
+            )
+        structlog.contextvars.bind_contextvars(
+            shop=turn.shop.slug if turn.shop else None, user=turn.user, channel=turn.channel
+        )
+        queue_ms = max(0.0, (utcnow() - turn.received_at).total_seconds() * 1000)
+        turn.log.update(queue_ms=queue_ms)
+        self.metrics.observe(m.STAGE, "Stage latency", queue_ms / 1000, stage="queue")
+        replies = self._replies(turn)
+        send_start = time.perf_counter()
+        sent_ok, sent = self._send(turn, replies)
+        turn.log["send_ms"] = (time.perf_counter() - send_start) * 1000
+        self.metrics.observe(m.STAGE, "Stage latency", turn.log["send_ms"] / 1000, stage="send")
+        if not sent_ok and turn.log.get("success", True):
+            turn.log.update(
+                success=False, error_type="send_failed", error_message=turn.log.get("send_error")
+            )
+        turn.log["total_ms"] = (time.perf_counter() - start) * 1000
+        turn.log.pop("send_error", None)
+        self._write_log(turn, turn_id, "\n\n".join(sent))
+        result = TurnResult(
+            turn_id,
+            sent,
+            turn.log.get("intent"),
+            turn.log.get("success", True),
+            turn.log.get("error_type"),
+        )
+        self.metrics.inc(
+            m.TURNS, "Turns processed", channel=turn.channel, success=str(result.success).lower()
+        )
+        if result.error_type:
+            self.metrics.inc(m.ERRORS, "Turns that failed", error_type=result.error_type)
+        log.info(
+            "turn.done",
+            success=result.success,
+            error_type=result.error_type,
+            intent=result.intent,
+            total_ms=round(turn.log["total_ms"], 1),
+        )
+        return result
+
+    def _replies(self, turn: _Turn) -> list[str]:
+        """The texts to send: stored ones when a retry resumes, else computed now."""
+        with session_scope(self.sf) as s:
+            stored = s.scalars(
+                select(OutboundMessage.body)
+                .where(OutboundMessage.inbound_id == turn.inbound_id)
+                .order_by(OutboundMessage.seq)
+            ).all()
+        if stored:
+            return list(stored)
+        if turn.attempts > self.max_attempts:
+            return self._fail(turn, "too_many_attempts", f"attempt {turn.attempts}")
+        if turn.shop is None:
+            return self._fail(turn, "unknown_shop", f"no shop for {turn.to_number}")
+        if not turn.text.strip():
+            turn.log.update(template_reply=MEDIA_ONLY, intent=None)
+            return [MEDIA_ONLY] if turn.num_media else []
+        return self._converse(turn, turn.shop)
+
+    def _fail(self, turn: _Turn, error_type: str, message: str) -> list[str]:
+        turn.log.update(success=False, error_type=error_type, error_message=message[:2000])
+        log.error("turn.failed", error_type=error_type, error=message[:300])
+        return [APOLOGY]
+
+    def _converse(self, turn: _Turn, shop: Shop) -> list[str]:
+        t0 = time.perf_counter()
+        try:
+            rasa_turn: RasaTurn = self.rasa.send(f"{shop.slug}:{turn.user}", turn.text)
+        except RasaError as exc:
+            turn.log["rasa_ms"] = (time.perf_counter() - t0) * 1000
+            error_type = exc.error_type
+            if isinstance(exc, RasaEmptyReplyError):
+                if exc.turn is not None:
+                    self._record_rasa(turn, exc.turn)
+                if self.action_server_ok is not None and not self.action_server_ok():
+                    error_type = "action_server_unavailable"
+            return self._fail(turn, error_type, str(exc))
+        turn.log["rasa_ms"] = (time.perf_counter() - t0) * 1000
+        self.metrics.observe(m.STAGE, "Stage latency", turn.log["rasa_ms"] / 1000, stage="rasa")
+        self._record_rasa(turn, rasa_turn)
+        template = "\n\n".join(msg.text for msg in rasa_turn.messages)
+        turn.log.update(
+            template_reply=template, facts=rasa_turn.facts if rasa_turn.has_facts else None
+        )
+        if self.phrasing.phraser is None:
+            return [msg.text for msg in rasa_turn.messages]
+        t1 = time.perf_counter()
+        outcome = self.phrasing.phrase(
+            template=template,
+            facts=rasa_turn.facts,
+            user_text=turn.text,
+            persona=shop.persona or "",
+            shop_name=shop.name,
+            catalog_names=self._catalog_names(shop.id),
+        )
+        turn.log["phrase_ms"] = (time.perf_counter() - t1) * 1000
+        self.metrics.observe(m.STAGE, "Stage latency", turn.log["phrase_ms"] / 1000, stage="phrase")
+        self._record_llm(turn, outcome)
+        if outcome.verdict == "pass":
+            return [outcome.text]
+        return [msg.text for msg in rasa_turn.messages]
+
+    @staticmethod
+    def _record_rasa(turn: _Turn, rasa_turn: RasaTurn) -> None:
+        turn.log.update(
+            intent=rasa_turn.intent,
+            confidence=rasa_turn.confidence,
+            entities=rasa_turn.entities,
+            actions=rasa_turn.actions,
+            rasa_response=rasa_turn.raw,
+        )
+
+    def _record_llm(self, turn: _Turn, o: PhraseOutcome) -> None:
+        turn.log.update(
+            llm_provider=o.provider,
+            llm_model=o.model,
+            llm_latency_ms=o.latency_ms,
+            llm_prompt_tokens=o.prompt_tokens,
+            llm_completion_tokens=o.completion_tokens,
+            llm_raw=o.raw,
+            guard_verdict=o.verdict,
+            guard_reason=o.reason,
+        )
+        if o.verdict == "reject":
+            self.metrics.inc(
+                m.GUARD, "LLM replies rejected by the guard", provider=o.provider or ""
+            )
+
+    def _catalog_names(self, shop_id: int) -> list[str]:
+        cached = self._catalog.get(shop_id)
+        if cached and time.monotonic() - cached[0] < 60:
+            return cached[1]
+        with session_scope(self.sf) as s:
+            names = list(s.scalars(select(Product.name).where(Product.shop_id == shop_id)))
+        self._catalog[shop_id] = (time.monotonic(), names)
+        return names
+
+    def _send(self, turn: _Turn, replies: list[str]) -> tuple[bool, list[str]]:
+        """Store the chunks (unique per inbound and seq), then send those not sent yet."""
+        chunks = [c for text in replies for c in split_message(text)]
+        sender = self.senders.get(turn.channel) or self.senders["twilio"]
+        from_number = phone_of(turn.to_number) or self.default_from
+        shop_id = turn.shop.id if turn.shop else None
+        with session_scope(self.sf) as s:
+            existing = {
+                o.seq: o
+                for o in s.scalars(
+                    select(OutboundMessage).where(OutboundMessage.inbound_id == turn.inbound_id)
+                )
+            }
+            for seq, body in enumerate(chunks):
+                if seq not in existing:
+                    s.add(
+                        OutboundMessage(
+                            shop_id=shop_id,
+                            inbound_id=turn.inbound_id,
+                            seq=seq,
+                            channel=turn.channel,
+                            to_number=turn.user,
+                            from_number=from_number,
+                            body=body,
+                            status="queued",
+                        )
+                    )
+        with session_scope(self.sf) as s:
+            rows = list(
+                s.scalars(
+                    select(OutboundMessage)
+                    .where(OutboundMessage.inbound_id == turn.inbound_id)
+                    .order_by(OutboundMessage.seq)
+                )
+            )
+            ok = True
+            for row in rows:
+                if row.status not in UNSENT:
+                    continue
+                row.status, row.attempts = "sending", row.attempts + 1
+                s.commit()
+                result = sender.send(to=row.to_number, from_=row.from_number, body=row.body)
+                row.status, row.provider_sid = result.status, result.sid
+                row.error_code, row.error_message = result.error_code, result.error_message
+                row.attempts += result.attempts - 1
+                s.commit()
+                if result.status == "failed":
+                    ok = False
+                    turn.log["send_error"] = f"{result.error_code}: {result.error_message}"
+                    break  # keep the order: later chunks are not sent before this one
+            return ok, [r.body for r in rows]
+
+    def _write_log(self, turn: _Turn, turn_id: str, final_reply: str) -> None:
+        values = {k: v for k, v in turn.log.items() if hasattr(ConversationLog, k)}
+        with session_scope(self.sf) as s:
+            s.add(
+                ConversationLog(
+                    turn_id=turn_id,
+                    shop_id=turn.shop.id if turn.shop else None,
+                    inbound_id=turn.inbound_id,
+                    channel=turn.channel,
+                    user_id=turn.user,
+                    message=turn.text,
+                    final_reply=final_reply,
+                    **values,
+                )
+            )
+            ok = bool(values.get("success", True))
+            queue.finish(s, turn.inbound_id, ok=ok, error=values.get("error_message"))

@@ -1,0 +1,174 @@
+"""Rasa REST channel client: send a message, read back what Rasa understood and did.
+
+Rasa's REST channel answers a list of bot messages. A `{"text": ...}` message is a template
+text; a `{"custom": {"facts": ..., "action": ...}}` message carries the facts of the text
+before it. Intent, confidence, entities and the actions run are read from the tracker
+(`rasa run --enable-api`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+
+class RasaError(Exception):
+    """Rasa could not answer; `error_type` names the failure for the turn log."""
+
+    error_type = "rasa_error"
+
+
+class RasaUnavailableError(RasaError):
+    """Rasa did not answer (connection refused, timeout, HTTP error)."""
+
+    error_type = "rasa_unavailable"
+
+
+class RasaEmptyReplyError(RasaError):
+    """Rasa answered nothing: usually the action server is down or an action crashed."""
+
+    error_type = "rasa_empty_reply"
+
+    def __init__(self, message: str, turn: RasaTurn | None = None) -> None:
+        super().__init__(message)
+        self.turn = turn
+
+
+@dataclass
+class BotMessage:
+    """One text Rasa wants to send, with the facts/action of its custom payload if any."""
+
+    text: str
+    facts: dict[str, Any] | None = None
+    action: str | None = None
+
+
+@dataclass
+class RasaTurn:
+    """What came back from Rasa for one user message."""
+
+    messages: list[BotMessage]
+    raw: list[dict[str, Any]]
+    intent: str | None = None
+    confidence: float | None = None
+    entities: list[dict[str, Any]] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
+
+    @property
+    def facts(self) -> dict[str, Any]:
+        """The facts of all messages merged (later keys win), {} when none."""
+        merged: dict[str, Any] = {}
+        for msg in self.messages:
+            merged.update(msg.facts or {})
+        return merged
+
+    @property
+    def has_facts(self) -> bool:
+        """True when at least one message carried a facts payload."""
+        return any(m.facts is not None for m in self.messages)
+
+
+def group_messages(raw: list[dict[str, Any]]) -> list[BotMessage]:
+    """Pair each text with the custom payload that follows it (Rasa sends them apart)."""
+    out: list[BotMessage] = []
+    for item in raw:
+        text = item.get("text")
+        custom = item.get("custom")
+        if isinstance(text, str) and text.strip():
+            out.append(BotMessage(text=text))
+        if isinstance(custom, dict):
+            facts = custom.get("facts") if isinstance(custom.get("facts"), dict) else {}
+            action = custom.get("action") if isinstance(custom.get("action"), str) else None
+            if out and out[-1].facts is None:
+                out[-1].facts, out[-1].action = facts, action
+            else:
+                # A payload without its own text: keep the facts with no text of its own.
+                out.append(BotMessage(text="", facts=facts, action=action))
+    return out
+
+
+def parse_tracker(tracker: dict[str, Any]) -> tuple[str | None, float | None, list, list[str]]:
+    """Intent, confidence, entities and actions of the last user message of a tracker."""
+    events = tracker.get("events") or []
+    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=None)
+    if last_user is None:
+        return None, None, [], []
+    parse = events[last_user].get("parse_data") or {}
+    intent = parse.get("intent") or {}
+    entities = [
+        {k: e.get(k) for k in ("entity", "value", "start", "end", "extractor") if k in e}
+        for e in parse.get("entities") or []
+    ]
+    actions = [
+        e["name"]
+        for e in events[last_user + 1 :]
+        if e.get("event") == "action" and e.get("name") and e["name"] != "action_listen"
+    ]
+    confidence = intent.get("confidence")
+    return (
+        intent.get("name"),
+        float(confidence) if confidence is not None else None,
+        entities,
+        actions,
+    )
+
+
+class RasaClient:
+    """Talks to one Rasa server over its REST channel and HTTP API.
+
+    Args:
+        base_url: e.g. `http://127.0.0.1:5005`.
+        http: a shared, pooled `httpx.Client` (built in the app lifespan).
+        timeout_s: timeout of the webhook call (the action server runs inside it).
+    """
+
+    def __init__(self, base_url: str, http: httpx.Client, timeout_s: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.http = http
+        self.timeout = httpx.Timeout(timeout_s, connect=3.0)
+
+    def send(self, sender: str, message: str) -> RasaTurn:
+        """Send `message` as `sender`; raise `RasaError` when there is no usable answer."""
+        try:
+            resp = self.http.post(
+                f"{self.base_url}/webhooks/rest/webhook",
+                json={"sender": sender, "message": message},
+                timeout=self.timeout,
+            )
+            resp.raise_for_status()
+            raw = resp.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise RasaUnavailableError(f"{type(exc).__name__}: {exc}") from exc
+        if not isinstance(raw, list):
+            raise RasaUnavailableError(f"unexpected Rasa answer: {str(raw)[:200]}")
+        messages = [m for m in group_messages(raw) if m.text]
+        turn = RasaTurn(messages=messages, raw=raw)
+        try:
+            tracker = self.tracker(sender)
+            turn.intent, turn.confidence, turn.entities, turn.actions = parse_tracker(tracker)
+        except (httpx.HTTPError, ValueError):
+            pass  # the reply matters more than the log detail
+        if not messages:
+            raise RasaEmptyReplyError("Rasa answered no text", turn)
+        return turn
+
+    def tracker(self, sender: str) -> dict[str, Any]:
+        """The conversation tracker of `sender` (needs `--enable-api`)."""
+        resp = self.http.get(
+            f"{self.base_url}/conversations/{quote(sender, safe='')}/tracker",
+            params={"include_events": "AFTER_RESTART"},
+            timeout=self.timeout,
+        )
+        resp.raise_for_status()
+        data = resp.json()
+        return data if isinstance(data, dict) else {}
+
+    def status(self) -> bool:
+        """True when the Rasa server answers its status endpoint."""
+        try:
+            return self.http.get(f"{self.base_url}/status", timeout=3.0).status_code == 200
+        except httpx.HTTPError:
+            return False

@@ -1,0 +1,1 @@
+"""One router per concern: health/metrics, Twilio webhooks, local chat (+ downloads, admin)."""

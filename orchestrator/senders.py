@@ -1,0 +1,196 @@
+"""Sending replies: Twilio's REST API, or an outbox that only records them.
+
+WhatsApp through Twilio takes at most 1,600 characters a message: longer replies are split
+on sentence boundaries. 429 and 5xx answers are retried with exponential backoff.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from orchestrator.logging import get_logger
+
+MAX_CHARS = 1600
+log = get_logger("orchestrator.senders")
+
+_SENTENCE = re.compile(r"[^.!?…\n]*(?:[.!?…]+[\"')\]»]*|\n+|$)\s*")
+
+
+def _hard_split(piece: str, limit: int) -> list[str]:
+    chunks: list[str] = []
+    current = ""
+    for word in re.findall(r"\S+\s*", piece):
+        while len(word) > limit:  # a single enormous word: cut it
+            if current:
+                chunks.append(current)
+                current = ""
+            chunks.append(word[:limit])
+            word = word[limit:]
+        if len(current) + len(word) > limit:
+            chunks.append(current)
+            current = ""
+        current += word
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def split_message(text: str, limit: int = MAX_CHARS) -> list[str]:
+    """Split `text` into chunks of at most `limit` characters, on sentence boundaries.
+
+    Sentences end with . ! ? … or a line break; a sentence longer than `limit` is split
+    between words. Chunks keep their order and are stripped.
+    """
+    text = text.strip()
+    if len(text) <= limit:
+        return [text] if text else []
+    chunks: list[str] = []
+    current = ""
+    for piece in (m.group(0) for m in _SENTENCE.finditer(text) if m.group(0)):
+        if len(current) + len(piece.rstrip()) <= limit:
+            current += piece
+            continue
+        if current.strip():
+            chunks.append(current)
+        current = ""
+        if len(piece.rstrip()) > limit:
+            *full, current = _hard_split(piece, limit)
+            chunks.extend(full)
+        else:
+            current = piece
+    if current.strip():
+        chunks.append(current)
+    return [c.strip() for c in chunks if c.strip()]
+
+
+@dataclass
+class SendResult:
+    """The outcome of sending one message."""
+
+    status: str  # an OutboundMessage status: queued | sent | recorded | failed ...
+    sid: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    attempts: int = 1
+
+
+class Sender(Protocol):
+    """Delivers one message to a user."""
+
+    name: str
+
+    def send(self, *, to: str, from_: str, body: str) -> SendResult:
+        """Send `body` to `to` from `from_`; never raises for delivery failures."""
+        ...
+
+
+class OutboxSender:
+    """No Twilio credentials: the message is only recorded (database row and log)."""
+
+    name = "outbox"
+
+    def send(self, *, to: str, from_: str, body: str) -> SendResult:
+        """Record the message; the caller stores it with status `recorded`."""
+        log.info("outbox.recorded", to=to, from_=from_, chars=len(body), body=body[:200])
+        return SendResult(status="recorded")
+
+
+def _twilio_http_client(api_base: str | None, timeout: float) -> Any:
+    from twilio.http.http_client import TwilioHttpClient
+
+    class BaseUrlHttpClient(TwilioHttpClient):
+        """Twilio's own HTTP client, with api.twilio.com replaced by `api_base`."""
+
+        def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+            if api_base:
+                url = re.sub(r"^https://[^/]*\.twilio\.com", api_base.rstrip("/"), url)
+            return super().request(method, url, *args, **kwargs)
+
+    return BaseUrlHttpClient(timeout=timeout)
+
+
+def whatsapp(number: str) -> str:
+    """`+57300...` → `whatsapp:+57300...` (unchanged when already prefixed)."""
+    return number if number.startswith("whatsapp:") else f"whatsapp:{number}"
+
+
+class TwilioSender:
+    """Sends through `twilio.rest.Client().messages.create`, retrying 429/5xx with backoff.
+
+    Args:
+        account_sid, auth_token: the Twilio credentials.
+        status_callback: URL Twilio posts delivery updates to (`/twilio/status`), optional.
+        api_base: replaces `https://api.twilio.com` (tests point it at a fake server).
+        retries: attempts in total for a retryable failure.
+        backoff_s: first backoff; doubled after every attempt.
+    """
+
+    name = "twilio"
+
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        *,
+        status_callback: str | None = None,
+        api_base: str | None = None,
+        retries: int = 4,
+        backoff_s: float = 0.5,
+        timeout_s: float = 10.0,
+    ) -> None:
+        from twilio.rest import Client
+
+        self.client = Client(
+            account_sid, auth_token, http_client=_twilio_http_client(api_base, timeout_s)
+        )
+        self.status_callback = status_callback
+        self.retries = max(1, retries)
+        self.backoff_s = backoff_s
+
+    def send(self, *, to: str, from_: str, body: str) -> SendResult:
+        """Create the message; retry 429/5xx and network errors, give up on others."""
+        from requests import RequestException
+        from twilio.base.exceptions import TwilioRestException
+
+        kwargs: dict[str, Any] = {"to": whatsapp(to), "from_": whatsapp(from_), "body": body}
+        if self.status_callback:
+            kwargs["status_callback"] = self.status_callback
+        result = SendResult(status="failed")
+        for attempt in range(1, self.retries + 1):
+            result.attempts = attempt
+            try:
+                msg = self.client.messages.create(**kwargs)
+                return SendResult(status=_status(msg.status), sid=msg.sid, attempts=attempt)
+            except TwilioRestException as exc:
+                result.error_code = str(exc.code or exc.status)
+                result.error_message = str(exc.msg)[:500]
+                retryable = exc.status == 429 or exc.status >= 500
+            except RequestException as exc:
+                result.error_code, result.error_message = "network", str(exc)[:500]
+                retryable = True
+            log.warning(
+                "twilio.send_failed", attempt=attempt, code=result.error_code, retryable=retryable
+            )
+            if not retryable or attempt == self.retries:
+                break
+            time.sleep(self.backoff_s * 2 ** (attempt - 1))
+        return result
+
+
+def _status(value: Any) -> str:
+    status = str(getattr(value, "value", value) or "queued")
+    allowed = {"queued", "sending", "sent", "delivered", "read", "undelivered", "failed"}
+    return status if status in allowed else "queued"
+
+
+class ChatSender:
+    """The `/chat` channel: replies go back in the HTTP response; rows are only recorded."""
+
+    name = "chat"
+
+    def send(self, *, to: str, from_: str, body: str) -> SendResult:
+        """Nothing to deliver: the row is stored as `recorded`."""
+        return SendResult(status="recorded")

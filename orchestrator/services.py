@@ -1,0 +1,124 @@
+"""Everything the app needs at run time, built once in the lifespan and closed at the end."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from db.migrate import upgrade
+from db.session import make_engine, make_session_factory
+from orchestrator.logging import get_logger
+from orchestrator.metrics import Metrics
+from orchestrator.phrasing import PhrasingService, make_phraser
+from orchestrator.pipeline import Pipeline
+from orchestrator.rasa_client import RasaClient
+from orchestrator.senders import ChatSender, OutboxSender, Sender, TwilioSender
+from orchestrator.settings import Settings
+from orchestrator.worker import ConversationLocks, Worker
+
+log = get_logger("orchestrator")
+
+
+@dataclass
+class Services:
+    """The orchestrator's collaborators (one set per app)."""
+
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    http: httpx.Client
+    rasa: RasaClient
+    phrasing: PhrasingService
+    senders: dict[str, Sender]
+    metrics: Metrics
+    pipeline: Pipeline
+    worker: Worker
+    locks: ConversationLocks
+
+    def action_server_ok(self) -> bool:
+        """True when the action server answers its health endpoint."""
+        url = self.settings.action_server_url.rstrip("/").removesuffix("/webhook")
+        try:
+            return self.http.get(f"{url}/health", timeout=3.0).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def close(self) -> None:
+        """Stop the worker, then release clients and the engine."""
+        self.worker.stop()
+        self.phrasing.close()
+        self.http.close()
+        self.engine.dispose()
+
+
+def make_twilio_sender(settings: Settings) -> Sender:
+    """Twilio's REST API with credentials, else the outbox (recorded, logged)."""
+    if not settings.twilio_can_send:
+        log.warning("twilio.outbox_mode", reason="no TWILIO_ACCOUNT_SID/AUTH_TOKEN/WHATSAPP_FROM")
+        return OutboxSender()
+    assert settings.twilio_account_sid and settings.twilio_auth_token
+    callback = (
+        f"{settings.public_base_url.rstrip('/')}/twilio/status"
+        if settings.public_base_url
+        else None
+    )
+    return TwilioSender(
+        settings.twilio_account_sid,
+        settings.twilio_auth_token,
+        status_callback=callback,
+        api_base=settings.twilio_api_base,
+        retries=settings.twilio_send_retries,
+        backoff_s=settings.twilio_retry_backoff_s,
+    )
+
+
+def build_services(settings: Settings) -> Services:
+    """Build engine, HTTP client, Rasa client, phrasing, senders, pipeline and worker."""
+    engine = make_engine(settings.db_url)
+    if settings.run_migrations_on_start:
+        upgrade(engine)
+    session_factory = make_session_factory(engine)
+    http = httpx.Client(
+        limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+        timeout=httpx.Timeout(settings.rasa_timeout_s, connect=3.0),
+    )
+    rasa = RasaClient(settings.rasa_url, http, settings.rasa_timeout_s)
+    phrasing = PhrasingService(make_phraser(settings), settings.llm_timeout_s)
+    senders: dict[str, Sender] = {"twilio": make_twilio_sender(settings), "chat": ChatSender()}
+    metrics = Metrics()
+    holder: dict[str, Services] = {}
+    pipeline = Pipeline(
+        session_factory,
+        rasa,
+        phrasing,
+        senders,
+        metrics,
+        max_attempts=settings.worker_max_attempts,
+        default_from=(settings.twilio_whatsapp_from or "").removeprefix("whatsapp:"),
+        action_server_ok=lambda: holder["s"].action_server_ok(),
+    )
+    worker = Worker(
+        session_factory,
+        pipeline.process,
+        concurrency=settings.worker_concurrency,
+        poll_interval_s=settings.worker_poll_interval_s,
+        stale_after_s=settings.worker_stale_after_s,
+    )
+    services = Services(
+        settings,
+        engine,
+        session_factory,
+        http,
+        rasa,
+        phrasing,
+        senders,
+        metrics,
+        pipeline,
+        worker,
+        ConversationLocks(),
+    )
+    holder["s"] = services
+    return services

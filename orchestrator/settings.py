@@ -1,0 +1,100 @@
+"""Orchestrator settings (pydantic-settings), read from the environment and `.env`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from db.settings import DEFAULT_SQLITE_PATH, normalize_url
+
+# Same constant as `actions.settings.DEV_SECRET` (both services sign/verify download links).
+DEV_SECRET = "dev-insecure-secret-change-me"
+
+LLMProvider = Literal["none", "openrouter", "gemini"]
+
+
+class Settings(BaseSettings):
+    """Everything the orchestrator reads from its environment.
+
+    Secrets have no usable default outside development: `SECRET_KEY` must be set when
+    `APP_ENV` is not `development`, and an LLM provider needs its API key.
+    """
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    app_env: str = "development"
+    database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    run_migrations_on_start: bool = True
+
+    rasa_url: str = "http://127.0.0.1:5005"
+    action_server_url: str = "http://127.0.0.1:5055"
+    rasa_timeout_s: float = 30.0
+
+    llm_provider: LLMProvider = "none"
+    llm_timeout_s: float = 8.0
+    openrouter_api_key: str | None = None
+    openrouter_model: str = "openai/gpt-4o-mini"
+    openrouter_base_url: str = "https://openrouter.ai/api/v1"
+    gemini_api_key: str | None = None
+    gemini_model: str = "gemini-2.0-flash"
+    gemini_base_url: str | None = None
+
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_whatsapp_from: str | None = None
+    twilio_api_base: str | None = None
+    twilio_validate_signature: bool = True
+    twilio_send_retries: int = 4
+    twilio_retry_backoff_s: float = 0.5
+
+    public_base_url: str | None = None
+    admin_token: str | None = None
+    secret_key: str = DEV_SECRET
+
+    worker_concurrency: int = 4
+    worker_poll_interval_s: float = 1.0
+    worker_stale_after_s: float = 300.0
+    worker_max_attempts: int = 3
+
+    log_level: str = "INFO"
+    log_json: bool | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        if self.app_env != "development" and self.secret_key == DEV_SECRET:
+            raise ValueError("SECRET_KEY must be set outside development")
+        if self.llm_provider == "openrouter" and not self.openrouter_api_key:
+            raise ValueError("LLM_PROVIDER=openrouter needs OPENROUTER_API_KEY")
+        if self.llm_provider == "gemini" and not self.gemini_api_key:
+            raise ValueError("LLM_PROVIDER=gemini needs GEMINI_API_KEY")
+        if self.worker_concurrency < 1:
+            raise ValueError("WORKER_CONCURRENCY must be at least 1")
+        return self
+
+    @property
+    def db_url(self) -> str:
+        """The normalized SQLAlchemy URL."""
+        return normalize_url(self.database_url)
+
+    @property
+    def twilio_can_send(self) -> bool:
+        """True when the Twilio REST API can be used (otherwise the outbox records replies)."""
+        return bool(
+            self.twilio_account_sid and self.twilio_auth_token and self.twilio_whatsapp_from
+        )
+
+    @property
+    def llm_model(self) -> str | None:
+        """The model name of the configured provider, or None without one."""
+        return {"openrouter": self.openrouter_model, "gemini": self.gemini_model}.get(
+            self.llm_provider
+        )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, created once."""
+    return Settings()
