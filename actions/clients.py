@@ -65,8 +65,6 @@ def _date(order_date: Any) -> str:
 def render(result: ClientLookup) -> tuple[str, dict[str, Any]]:
     """The Spanish reply and its facts for a successful lookup."""
     client = result.client_facts()
-    if not result.as_staff:  # a shopper already knows their contact data: not repeated
-        client = {k: v for k, v in client.items() if k not in CONTACT_FIELDS}
     orders = [
         {
             "id": o.id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -92,6 +93,7 @@ def ask(
     events = asyncio.run(ActionConsultarCliente().run(dispatcher, tracker, {}))
     assert events == []
     [message] = dispatcher.messages
+    json.dumps(message)  # what the action server sends must be plain JSON
     assert message["custom"]["action"] == "action_consultar_cliente"
     return {"text": message["text"], "facts": message["custom"]["facts"]}
 
@@ -103,7 +105,14 @@ def cedula(value: str) -> list[dict[str, Any]]:
 def test_shopper_sees_own_record(shop: Shop) -> None:
     reply = ask(ANA_PHONE, "mis compras, cédula 1020304050", cedula("1020304050"))
     facts = reply["facts"]
-    assert facts["client"] == {"cedula": "1020304050", "name": "Ana Muñoz"}
+    assert facts["client"] == {
+        "cedula": "1020304050",
+        "name": "Ana Muñoz",
+        "phone": ANA_PHONE,
+        "email": "ana@example.com",
+        "address": "Calle 1 # 2-3",
+        "barrio": "Centro",
+    }
     assert facts["closed_orders"] == 2 and facts["total_spent"] == 57900
     assert facts["order_count"] == 3
     assert [(o["date"], o["state"], o["total"]) for o in facts["orders"]] == [
@@ -113,7 +122,7 @@ def test_shopper_sees_own_record(shop: Shop) -> None:
     ]
     text = reply["text"]
     assert "Ana Muñoz" in text and "$57.900" in text and "$45.900" in text
-    assert "ana@example.com" not in text  # contact data is only echoed to staff
+    assert "ana@example.com" in text and "Calle 1 # 2-3" in text  # "¿qué dirección tienen?"
 
 
 def test_own_record_without_cedula_or_ask(shop: Shop, session: Session) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -96,6 +97,7 @@ def ask(phone: str, text: str, kind: str | None = None) -> dict[str, Any]:
     dispatcher = CollectingDispatcher()
     assert asyncio.run(ActionExportarDatos().run(dispatcher, tracker, {})) == []
     [message] = dispatcher.messages
+    json.dumps(message)  # what the action server sends must be plain JSON
     assert message["custom"]["action"] == "action_exportar_datos"
     return {"text": message["text"], "facts": message["custom"]["facts"]}
 
