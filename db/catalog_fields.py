@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 COLUMNS = ("sku", "nombre", "descripcion", "categoria", "precio", "stock", "activo")
@@ -28,6 +29,8 @@ MAX_INT = 2_147_483_647  # INTEGER columns on both backends
 # then an optional decimal part ("12.900,00", "12900.00") that must be zero.
 _NUMBER = re.compile(r"(\d{1,3}(?:([.,])\d{3})(?:\2\d{3})*|\d+)(?:[.,](\d{1,2}))?")
 _CURRENCY = re.compile(r"^(?:cop|\$)+|(?:cop|\$)+$", re.IGNORECASE)
+_SEPARATORS = re.compile(r"[\s_\-]+")
+_SPACES = re.compile(r"\s+")  # includes the no-break space in str patterns
 _TRUE = {"si", "s", "yes", "y", "true", "verdadero", "1", "x", "activo"}
 _FALSE = {"no", "n", "false", "falso", "0", "inactivo"}
 
@@ -42,12 +45,13 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=1024)
 def normalize_header(name: str) -> str:
     """The canonical column for a header as written ("Categoría " -> "categoria").
 
     Unknown headers come back folded and are ignored by validation.
     """
-    folded = re.sub(r"[\s_\-]+", "", fold(name.lstrip("\ufeff")))
+    folded = _SEPARATORS.sub("", fold(name.lstrip("\ufeff")))
     return ALIASES.get(folded, folded)
 
 
@@ -98,7 +102,7 @@ def parse_whole(value: Any, column: str) -> int:
 
 
 def _parse_whole_text(value: str, column: str) -> int:
-    text = re.sub(r"\s+", "", value.replace("\u00a0", " "))
+    text = _SPACES.sub("", value)
     negative = text.startswith("-")
     text = text.lstrip("-")
     if column == "precio":
@@ -111,7 +115,7 @@ def _parse_whole_text(value: str, column: str) -> int:
     whole, _, decimals = match.groups()
     if decimals and int(decimals):
         raise FieldError(f"{value!r}: {_whole_reason(column)}")
-    number = int(re.sub(r"[.,]", "", whole))
+    number = int(whole.replace(".", "").replace(",", ""))
     return -number if negative else number
 
 
