@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.catalog_io import load_catalog, upsert_products
 from db.exports import BOM, HEADERS, UnknownExportError, iter_csv, sign_download, write_csv
 from db.models import ConversationLog, Order, OrderItem, Product, Shop
 from orchestrator.routers.downloads import DownloadSettings, get_download_settings, router
@@ -123,6 +125,29 @@ def test_inventario_matches_the_catalog_format(session: Session, shop_data: dict
         ["ARE-1", "Arepa de maíz", "Con queso, señor", "Panadería", "3500", "10", "si"],
         ["CAF-1", "Café orgánico", "", "General", "12900", "0", "no"],
     ]
+
+
+def test_inventario_round_trips_through_the_catalog_import(
+    session: Session, shop_data: dict, tmp_path: Path
+) -> None:
+    shop = shop_data["shop"]
+    path = tmp_path / "inventario.csv"
+    assert write_csv(session, shop.id, "inventario", path) == 2
+    rows, errors = load_catalog(path)
+    assert errors == []
+    copy = make_shop(session)
+    upsert_products(session, copy.id, rows)
+    session.commit()
+
+    def catalog(shop_id: int) -> list[tuple[object, ...]]:
+        products = session.scalars(
+            select(Product).where(Product.shop_id == shop_id).order_by(Product.sku)
+        )
+        return [
+            (p.sku, p.name, p.description, p.category, p.price, p.stock, p.active) for p in products
+        ]
+
+    assert catalog(copy.id) == catalog(shop.id)
 
 
 def test_clientes_totals_count_closed_orders_only(session: Session, shop_data: dict) -> None:
