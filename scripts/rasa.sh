@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Rasa helper: every Rasa command of the project goes through here (Rasa venv, Python 3.10).
+#
+#   scripts/rasa.sh validate     rasa data validate (fails on any warning)
+#   scripts/rasa.sh train        train if config.yml/domain/data changed (content hash)
+#   scripts/rasa.sh model-path   print the model for the current hash, exit 1 if missing
+#   scripts/rasa.sh run          rasa run --enable-api on $RASA_PORT (default 5005)
+#   scripts/rasa.sh test         held-out NLU test + test stories, reports in reports/rasa/
+#   scripts/rasa.sh shell        talk to the bot in a terminal (action server must run)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PROJECT="$ROOT/rasa_project"
+RASA_PY="${RASA_PYTHON:-$ROOT/.venv-rasa/bin/python}"
+REPORTS="$ROOT/reports/rasa"
+KEEP_MODELS="${KEEP_MODELS:-3}"
+MIN_INTENT_F1="${MIN_INTENT_F1:-0.95}"
+MIN_ENTITY_F1="${MIN_ENTITY_F1:-0.90}"
+
+export RASA_TELEMETRY_ENABLED=false
+export SQLALCHEMY_SILENCE_UBER_WARNING=1
+export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
+export HOME="${RASA_HOME:-$ROOT/var/rasa-home}"
+export ACTION_SERVER_URL="${ACTION_SERVER_URL:-http://127.0.0.1:5055/webhook}"
+RASA_PORT="${RASA_PORT:-5005}"
+mkdir -p "$HOME"
+
+die() { echo "rasa.sh: $*" >&2; exit 1; }
+
+[ -x "$RASA_PY" ] || die "Rasa venv not found at $RASA_PY (create it with 'make venv-rasa')"
+
+rasa() { (cd "$PROJECT" && "$RASA_PY" "$ROOT/scripts/rasa_launcher.py" "$@"); }
+
+# Content hash of everything that changes the trained model.
+data_hash() {
+  (cd "$PROJECT" && find config.yml domain data -type f -name '*.yml' | LC_ALL=C sort \
+    | xargs sha256sum | sha256sum | cut -c1-12)
+}
+
+model_file() { echo "$PROJECT/models/tendero-$(data_hash).tar.gz"; }
+
+cmd_validate() {
+  local log
+  log="$(mktemp)"
+  # --fail-on-warnings turns every validator warning into a failure.
+  if ! rasa data validate --domain domain --data data --config config.yml \
+      --fail-on-warnings 2>&1 | tee "$log"; then
+    rm -f "$log"; die "validation failed"
+  fi
+  if grep -q "UserWarning" "$log"; then
+    rm -f "$log"; die "validation printed warnings"
+  fi
+  rm -f "$log"
+  echo "rasa.sh: validation clean"
+}
+
+cmd_train() {
+  local model start elapsed
+  model="$(model_file)"
+  if [ -f "$model" ]; then
+    echo "rasa.sh: model up to date: ${model#"$ROOT"/}"
+    return 0
+  fi
+  echo "rasa.sh: data or config changed, training ${model#"$ROOT"/} ..."
+  start=$(date +%s)
+  rasa train --domain domain --data data --config config.yml --out models \
+    --fixed-model-name "$(basename "$model" .tar.gz)"
+  elapsed=$(( $(date +%s) - start ))
+  [ -f "$model" ] || die "training finished but $model is missing"
+  # Keep only the newest few models.
+  ls -1t "$PROJECT"/models/tendero-*.tar.gz | tail -n +"$((KEEP_MODELS + 1))" | xargs -r rm -f
+  echo "rasa.sh: trained ${model#"$ROOT"/} in ${elapsed} s"
+}
+
+cmd_model_path() {
+  local model
+  model="$(model_file)"
+  [ -f "$model" ] || { echo "rasa.sh: no model for the current data (run: make train)" >&2; exit 1; }
+  echo "$model"
+}
+
+cmd_run() {
+  local model
+  model="$(cmd_model_path)"
+  rasa run --enable-api --cors "*" --port "$RASA_PORT" --model "$model" \
+    --endpoints endpoints.yml --credentials credentials.yml "$@"
+}
+
+cmd_shell() {
+  local model
+  model="$(cmd_model_path)"
+  rasa shell --model "$model" --endpoints endpoints.yml "$@"
+}
+
+# Print F1 figures from the reports and fail if they are below the thresholds.
+check_scores() {
+  "$RASA_PY" - "$REPORTS/nlu" "$MIN_INTENT_F1" "$MIN_ENTITY_F1" <<'PY'
+import json, sys
+from pathlib import Path
+out, min_intent, min_entity = Path(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
+intent = json.loads((out / "intent_report.json").read_text())
+entity = json.loads((out / "DIETClassifier_report.json").read_text())
+intent_f1 = intent["macro avg"]["f1-score"]
+entity_micro = entity["micro avg"]["f1-score"]
+entity_macro = entity["macro avg"]["f1-score"]
+worst = sorted((v["f1-score"], k) for k, v in intent.items() if isinstance(v, dict) and "support" in v and k not in ("macro avg", "weighted avg", "micro avg"))[:3]
+print(f"intent macro-F1: {intent_f1:.4f} (min {min_intent})")
+print(f"entity F1 (micro): {entity_micro:.4f} (min {min_entity}); entity macro-F1: {entity_macro:.4f}")
+print("weakest intents: " + ", ".join(f"{k} {f:.3f}" for f, k in worst))
+ok = intent_f1 >= min_intent and entity_micro >= min_entity
+print("NLU scores: " + ("OK" if ok else "BELOW THRESHOLD"))
+sys.exit(0 if ok else 1)
+PY
+}
+
+cmd_test() {
+  local model start
+  model="$(cmd_model_path)"
+  start=$(date +%s)
+  rm -rf "$REPORTS"; mkdir -p "$REPORTS"
+  echo "rasa.sh: held-out NLU test (tests/nlu_test.yml) ..."
+  rasa test nlu --model "$model" --nlu tests/nlu_test.yml --out "$REPORTS/nlu" \
+    --no-plot
+  echo "rasa.sh: end-to-end test stories (tests/stories/) ..."
+  local rc=0
+  # --e2e runs each story's user text through NLU too: intents and entities must match.
+  rasa test core --model "$model" --stories tests/stories --out "$REPORTS/core" \
+    --e2e --fail-on-prediction-errors --no-plot || rc=$?
+  check_scores || rc=1
+  if [ -s "$REPORTS/core/failed_test_stories.yml" ] && grep -q "story" "$REPORTS/core/failed_test_stories.yml"; then
+    echo "rasa.sh: failed test stories in reports/rasa/core/failed_test_stories.yml"
+  fi
+  echo "rasa.sh: tests finished in $(( $(date +%s) - start )) s"
+  [ "$rc" -eq 0 ] || die "Rasa tests failed"
+  echo "rasa.sh: all Rasa tests passed"
+}
+
+case "${1:-}" in
+  validate) shift; cmd_validate "$@" ;;
+  train) shift; cmd_train "$@" ;;
+  model-path) shift; cmd_model_path "$@" ;;
+  run) shift; cmd_run "$@" ;;
+  shell) shift; cmd_shell "$@" ;;
+  test) shift; cmd_test "$@" ;;
+  hash) data_hash ;;
+  *) sed -n '2,10p' "$0"; exit 2 ;;
+esac

@@ -1,0 +1,63 @@
+"""Run Rasa's command line with quiet, hermetic defaults (Rasa venv, Python 3.10 only).
+
+Sanic installs its own warning filter when it is imported, so ``PYTHONWARNINGS`` cannot
+silence the deprecation noise of Rasa's dependencies. This launcher imports sanic first,
+then installs targeted filters, then hands over to ``rasa.__main__.main`` with the
+original arguments: ``python scripts/rasa_launcher.py train --domain domain ...``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _quiet_third_party_warnings() -> None:
+    """Hide dependency deprecation noise; Rasa's own UserWarnings stay visible."""
+    import sanic  # noqa: F401  (must be imported before our filters are installed)
+
+    for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning):
+        warnings.filterwarnings("ignore", category=category)
+    warnings.filterwarnings("ignore", message=r".*pkg_resources.*")
+    warnings.filterwarnings("ignore", module=r"(tensorflow|keras|sanic|google|jax)\b.*")
+
+
+def _count_implicit_responses_as_used() -> None:
+    """Stop ``rasa data validate`` flagging responses that Rasa itself utters.
+
+    Rasa 3.6 warns "utterance not used in any story or rule" for a form's questions
+    (``utter_ask_<slot>``, uttered by the form) and for ``utter_default`` (uttered by
+    ``action_default_fallback``). Those are false positives; every other warning stays.
+    """
+    from rasa.validator import Validator
+
+    original = Validator._gather_utterance_actions
+
+    def gather(self: Validator) -> set:
+        implicit = {"utter_default"}
+        for form in self.domain.form_names:
+            for slot in self.domain.required_slots_for_form(form):
+                implicit |= {f"utter_ask_{slot}", f"utter_ask_{form}_{slot}"}
+        return set(original(self)) - implicit
+
+    Validator._gather_utterance_actions = gather  # type: ignore[method-assign]
+
+
+def main() -> None:
+    """Install the warning filters and run Rasa's CLI with ``sys.argv``."""
+    _quiet_third_party_warnings()
+    if sys.argv[1:3] == ["data", "validate"]:
+        _count_implicit_responses_as_used()
+    from rasa.__main__ import main as rasa_main
+
+    sys.argv[0] = "rasa"
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()
