@@ -1,0 +1,129 @@
+"""A real Rasa server for tests: one process per test session, started from the Rasa venv.
+
+`rasa_server` starts ``scripts/rasa.sh run`` (``rasa run --enable-api``) with the model for
+the current training data on a free port and waits up to 180 s for ``/status``. Without a
+trained model the tests fail when ``CI`` is set and are skipped otherwise (with the command
+to run). The fixture can move to ``tests/conftest.py`` so the e2e tests share the process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+RASA_SH = ROOT / "scripts" / "rasa.sh"
+STARTUP_TIMEOUT_S = 180.0
+
+
+@dataclass(frozen=True)
+class RasaServer:
+    """A running Rasa server: its base URL and the model it serves."""
+
+    url: str
+    model: Path
+
+    def parse(self, text: str) -> dict[str, Any]:
+        """POST /model/parse and return Rasa's parse result (intent, entities, ...)."""
+        return _post_json(f"{self.url}/model/parse", {"text": text})
+
+
+def _post_json(url: str, payload: dict[str, Any], timeout: float = 30.0) -> dict[str, Any]:
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        result: dict[str, Any] = json.load(response)
+        return result
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"a trained Rasa model is required in CI: {reason}")
+    pytest.skip(reason)
+
+
+def trained_model_path() -> Path | None:
+    """The model for the current Rasa data (``scripts/rasa.sh model-path``), or None."""
+    result = subprocess.run(
+        [str(RASA_SH), "model-path"], capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        return None
+    return Path(result.stdout.strip())
+
+
+def _wait_until_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            tail = log.read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"Rasa exited with {process.returncode}:\n{tail}")
+        try:
+            with urllib.request.urlopen(f"{url}/status", timeout=5) as response:
+                if response.status == 200 and json.load(response).get("model_file"):
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(1.0)
+    raise RuntimeError(f"Rasa did not answer /status within {STARTUP_TIMEOUT_S:.0f} s")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)  # the server's own process group
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def rasa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaServer]:
+    """Start ``rasa run --enable-api`` with the current model once per test session."""
+    model = trained_model_path()
+    if model is None:
+        _unavailable("no trained Rasa model for the current data; run `make train`")
+    assert model is not None
+    port = _free_port()
+    log = tmp_path_factory.mktemp("rasa") / "rasa-server.log"
+    env = {**os.environ, "RASA_PORT": str(port)}
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(RASA_SH), "run"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_ready(url, process, log)
+        yield RasaServer(url=url, model=model)
+    finally:
+        _stop(process)
