@@ -1,0 +1,117 @@
+"""A fake Twilio REST API (Messages.json) and helpers to sign webhooks like Twilio does."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import re
+import secrets
+from dataclasses import dataclass
+
+from twilio.request_validator import RequestValidator
+
+from tests.fakes.server import FakeServer, Reply, Request, json_reply
+
+ACCOUNT_SID = "AC" + "0" * 31 + "1"
+AUTH_TOKEN = "test-auth-token-0123456789abcdef"
+_MESSAGES = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Messages\.json$")
+
+
+def message_sid() -> str:
+    """A fresh Twilio-shaped message SID."""
+    return "SM" + secrets.token_hex(16)
+
+
+def sign(url: str, params: dict[str, str], token: str = AUTH_TOKEN) -> str:
+    """The `X-Twilio-Signature` Twilio would send for `params` posted to `url`."""
+    return RequestValidator(token).compute_signature(url, params)
+
+
+@dataclass
+class Sent:
+    """A message the fake accepted."""
+
+    sid: str
+    to: str
+    from_: str
+    body: str
+    status_callback: str | None
+
+
+class FakeTwilio(FakeServer):
+    """Accepts `POST /2010-04-01/Accounts/{sid}/Messages.json` like Twilio.
+
+    `fail_next(status, times)` makes the next calls answer an error (429, 500, 400...).
+    """
+
+    def __init__(self, account_sid: str = ACCOUNT_SID, auth_token: str = AUTH_TOKEN) -> None:
+        super().__init__()
+        self.account_sid, self.auth_token = account_sid, auth_token
+        self.sent: list[Sent] = []
+        self._failures: list[int] = []
+        self._n = itertools.count(1)
+
+    def fail_next(self, status: int, times: int = 1) -> None:
+        """Answer `status` to the next `times` message requests."""
+        self._failures.extend([status] * times)
+
+    def bodies_to(self, to: str) -> list[str]:
+        """Bodies sent to `to` (with or without the `whatsapp:` prefix), in order."""
+        return [
+            s.body
+            for s in self.sent
+            if s.to.removeprefix("whatsapp:") == to.removeprefix("whatsapp:")
+        ]
+
+    def handle(self, req: Request) -> Reply:
+        match = _MESSAGES.match(req.path)
+        if req.method != "POST" or not match:
+            return json_reply(404, {"code": 20404, "message": "not found", "status": 404})
+        expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
+        if match.group(1) != self.account_sid or req.headers.get("authorization") != (
+            f"Basic {expected}"
+        ):
+            return json_reply(401, {"code": 20003, "message": "Authenticate", "status": 401})
+        if self._failures:
+            status = self._failures.pop(0)
+            code = 20429 if status == 429 else 20500 if status >= 500 else 21211
+            return json_reply(
+                status,
+                {
+                    "code": code,
+                    "message": f"fake error {status}",
+                    "more_info": "https://www.twilio.com/docs/errors",
+                    "status": status,
+                },
+            )
+        form = req.form
+        sid = message_sid()
+        self.sent.append(
+            Sent(
+                sid,
+                form.get("To", ""),
+                form.get("From", ""),
+                form.get("Body", ""),
+                form.get("StatusCallback"),
+            )
+        )
+        return json_reply(
+            201,
+            {
+                "sid": sid,
+                "account_sid": self.account_sid,
+                "to": form.get("To"),
+                "from": form.get("From"),
+                "body": form.get("Body"),
+                "status": "queued",
+                "num_segments": "1",
+                "num_media": "0",
+                "direction": "outbound-api",
+                "api_version": "2010-04-01",
+                "price": None,
+                "error_code": None,
+                "error_message": None,
+                "date_created": "Sun, 22 Nov 2026 03:00:00 +0000",
+                "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
+            },
+        )
