@@ -111,7 +111,8 @@ def _parse_whole_text(value: str, column: str) -> int:
             negative, text = True, text[1:]
     match = _NUMBER.fullmatch(text)
     if not match:
-        raise FieldError(f"{value!r} is not a number")
+        hint = " (write 12900 or 12.900)" if column == "precio" else ""
+        raise FieldError(f"{value!r} is not a number{hint}")
     whole, _, decimals = match.groups()
     if decimals and int(decimals):
         raise FieldError(f"{value!r}: {_whole_reason(column)}")

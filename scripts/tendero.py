@@ -222,7 +222,7 @@ def import_catalog(
     counts = f"{report.created}, updated {report.updated}, unchanged {report.unchanged}"
     verb = "Dry run, nothing written: would have created" if dry_run else "Imported: created"
     ctx.obj.out.print(
-        f"{verb} {counts} ({report.total} rows, shop {target.slug!r}, {elapsed:.1f} s)"
+        f"{verb} {counts} ({report.total} rows, shop {shop!r}, {elapsed:.1f} s)"
     )
 
 
