@@ -20,48 +20,23 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from db.catalog_fields import COLUMNS as CATALOG_COLUMNS
 from db.models import Client, ConversationLog, Order, OrderItem, Product
 
 EXPORT_KINDS = ("inventario", "clientes", "ventas", "conversaciones")
 BOM = "\ufeff"
+# fmt: off
 HEADERS: dict[str, tuple[str, ...]] = {
-    # Same columns as the catalog import, so an inventory export can be edited and re-imported.
-    "inventario": ("sku", "nombre", "descripcion", "categoria", "precio", "stock", "activo"),
-    "clientes": (
-        "cedula",
-        "nombre",
-        "telefono",
-        "email",
-        "direccion",
-        "barrio",
-        "pedidos",
-        "total_comprado",
-    ),
-    "ventas": (
-        "pedido",
-        "fecha",
-        "estado",
-        "cliente_cedula",
-        "cliente_nombre",
-        "sku",
-        "producto",
-        "cantidad",
-        "precio_unitario",
-        "subtotal",
-        "total_pedido",
-    ),
-    "conversaciones": (
-        "fecha",
-        "usuario",
-        "canal",
-        "mensaje",
-        "intencion",
-        "confianza",
-        "respuesta",
-        "exito",
-        "error",
-    ),
+    # The catalog import's columns, so an inventory export can be edited and re-imported.
+    "inventario": CATALOG_COLUMNS,
+    "clientes": ("cedula", "nombre", "telefono", "email", "direccion", "barrio", "pedidos",
+                 "total_comprado"),
+    "ventas": ("pedido", "fecha", "estado", "cliente_cedula", "cliente_nombre", "sku",
+               "producto", "cantidad", "precio_unitario", "subtotal", "total_pedido"),
+    "conversaciones": ("fecha", "usuario", "canal", "mensaje", "intencion", "confianza",
+                       "respuesta", "exito", "error"),
 }
+# fmt: on
 _BATCH = 500
 _Sel = TypeVar("_Sel", bound="Select[*tuple[Any, ...]]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -101,9 +76,22 @@ def _dated(stmt: _Sel, column: Any, date_from: Any, date_to: Any) -> _Sel:
 
 
 def _inventario(session: Session, shop_id: int, *_: Any) -> Iterator[list[Any]]:
-    stmt = select(Product).where(Product.shop_id == shop_id).order_by(Product.sku)
-    for p in session.scalars(stmt.execution_options(yield_per=_BATCH)):
-        yield [p.sku, p.name, p.description, p.category, p.price, p.stock, _si(p.active)]
+    # Plain columns rather than ORM objects: several times faster on big catalogs.
+    stmt = (
+        select(
+            Product.sku,
+            Product.name,
+            Product.description,
+            Product.category,
+            Product.price,
+            Product.stock,
+            Product.active,
+        )
+        .where(Product.shop_id == shop_id)
+        .order_by(Product.sku)
+    )
+    for *values, active in session.execute(stmt.execution_options(yield_per=_BATCH)):
+        yield [*values, _si(active)]
 
 
 def _clientes(session: Session, shop_id: int, date_from: Any, date_to: Any) -> Iterator[list[Any]]:
@@ -117,19 +105,30 @@ def _clientes(session: Session, shop_id: int, date_from: Any, date_to: Any) -> I
         date_to,
     ).subquery()
     stmt = (
-        select(Client, func.coalesce(bought.c.n, 0), func.coalesce(bought.c.t, 0))
+        select(
+            Client.cedula,
+            Client.name,
+            Client.phone,
+            Client.email,
+            Client.address,
+            Client.barrio,
+            func.coalesce(bought.c.n, 0),
+            func.coalesce(bought.c.t, 0),
+        )
         .outerjoin(bought, bought.c.client_id == Client.id)
         .where(Client.shop_id == shop_id)
         .order_by(Client.cedula)
     )
-    for c, n, total in session.execute(stmt.execution_options(yield_per=_BATCH)):
+    for ced, name, phone, email, address, barrio, n, total in session.execute(
+        stmt.execution_options(yield_per=_BATCH)
+    ):
         yield [
-            c.cedula,
-            _text(c.name),
-            c.phone,
-            _text(c.email),
-            _text(c.address),
-            _text(c.barrio),
+            ced,
+            _text(name),
+            phone,
+            _text(email),
+            _text(address),
+            _text(barrio),
             int(n),
             int(total),
         ]
@@ -180,14 +179,26 @@ def _conversaciones(
     session: Session, shop_id: int, date_from: Any, date_to: Any
 ) -> Iterator[list[Any]]:
     stmt = _dated(
-        select(ConversationLog)
+        select(
+            ConversationLog.created_at,
+            ConversationLog.user_id,
+            ConversationLog.channel,
+            ConversationLog.message,
+            ConversationLog.intent,
+            ConversationLog.confidence,
+            ConversationLog.final_reply,
+            ConversationLog.template_reply,
+            ConversationLog.success,
+            ConversationLog.error_type,
+            ConversationLog.error_message,
+        )
         .where(ConversationLog.shop_id == shop_id)
         .order_by(ConversationLog.created_at, ConversationLog.id),
         ConversationLog.created_at,
         date_from,
         date_to,
     )
-    for log in session.scalars(stmt.execution_options(yield_per=_BATCH)):
+    for log in session.execute(stmt.execution_options(yield_per=_BATCH)):
         error = ": ".join(x for x in (log.error_type, log.error_message) if x)
         confianza = "" if log.confidence is None else f"{log.confidence:.3f}"
         yield [
