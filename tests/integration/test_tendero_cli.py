@@ -8,10 +8,9 @@ import stat
 from pathlib import Path
 
 import pytest
-from click.testing import Result
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from db.models import Product
 from scripts.tendero import app
