@@ -135,12 +135,6 @@ def check_reply(
     """
     if not reply.strip():
         return GuardResult(False, "respuesta vacía")
-    numbers, prices = allowed_numbers(facts, template)
-    for n in find_numbers(reply, skip_list_indexes=True):
-        if n.is_price and n.value not in prices:
-            return GuardResult(False, f"precio no está en los hechos: {n.text}")
-        if n.value not in numbers:
-            return GuardResult(False, f"número no está en los hechos: {n.text}")
     known = normalize(template + " " + " ".join(str(v) for _, v in _walk(facts)))
     text = normalize(reply)
     for name in catalog_names:
@@ -152,4 +146,10 @@ def check_reply(
             prefix and _contains(text, prefix) and not _contains(known, prefix)
         ):
             return GuardResult(False, f"producto no está en los hechos: {name}")
+    numbers, prices = allowed_numbers(facts, template)
+    for n in find_numbers(reply, skip_list_indexes=True):
+        if n.is_price and n.value not in prices:
+            return GuardResult(False, f"precio no está en los hechos: {n.text}")
+        if n.value not in numbers:
+            return GuardResult(False, f"número no está en los hechos: {n.text}")
     return GuardResult(True)

@@ -53,8 +53,9 @@ def fake_llm() -> Iterator[FakeLLM]:
 def shop(session_factory: sessionmaker[Session]) -> Shop:
     """A shop on SHOP_NUMBER with two products."""
     with session_factory() as s:
-        shop = make_shop(s, slug="tienda", whatsapp_number=SHOP_NUMBER,
-                         persona="Eres Rosita, amable.")
+        shop = make_shop(
+            s, slug="tienda", whatsapp_number=SHOP_NUMBER, persona="Eres Rosita, amable."
+        )
         make_product(s, shop, name="Arroz Diana 500 g", price=3500, stock=20)
         make_product(s, shop, name="Aceite Premier girasol 1000 ml", price=14900, stock=5)
         s.commit()
@@ -64,14 +65,23 @@ def shop(session_factory: sessionmaker[Session]) -> Shop:
 def settings_for(db_url: str, rasa_url: str, twilio_url: str | None, **kw: Any) -> Settings:
     """Test settings: fakes on loopback, no `.env`, fast worker polling."""
     values: dict[str, Any] = {
-        "database_url": db_url, "run_migrations_on_start": False, "rasa_url": rasa_url,
-        "action_server_url": rasa_url, "public_base_url": PUBLIC,
-        "twilio_auth_token": AUTH_TOKEN, "worker_poll_interval_s": 0.1,
-        "twilio_retry_backoff_s": 0.01, "log_json": True, "log_level": "WARNING",
+        "database_url": db_url,
+        "run_migrations_on_start": False,
+        "rasa_url": rasa_url,
+        "action_server_url": rasa_url,
+        "public_base_url": PUBLIC,
+        "twilio_auth_token": AUTH_TOKEN,
+        "worker_poll_interval_s": 0.1,
+        "twilio_retry_backoff_s": 0.01,
+        "log_json": True,
+        "log_level": "WARNING",
     }
     if twilio_url:
-        values.update(twilio_account_sid=ACCOUNT_SID, twilio_whatsapp_from=SHOP_NUMBER,
-                      twilio_api_base=twilio_url)
+        values.update(
+            twilio_account_sid=ACCOUNT_SID,
+            twilio_whatsapp_from=SHOP_NUMBER,
+            twilio_api_base=twilio_url,
+        )
     values.update(kw)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
@@ -80,31 +90,47 @@ AppFactory = Callable[..., Any]
 
 
 @pytest.fixture
-def app_client(db_url: str, fake_rasa: FakeRasa, fake_twilio: FakeTwilio, shop: Shop
-               ) -> AppFactory:
+def app_client(db_url: str, fake_rasa: FakeRasa, fake_twilio: FakeTwilio, shop: Shop) -> AppFactory:
     """`with app_client(**settings) as client:` runs the app (lifespan, worker) on the fakes."""
 
     @contextmanager
     def run(**kw: Any) -> Iterator[TestClient]:
-        settings = settings_for(db_url, kw.pop("rasa_url", fake_rasa.url),
-                                kw.pop("twilio_url", fake_twilio.url), **kw)
+        settings = settings_for(
+            db_url, kw.pop("rasa_url", fake_rasa.url), kw.pop("twilio_url", fake_twilio.url), **kw
+        )
         with TestClient(create_app(settings)) as client:
             yield client
 
     return run
 
 
-def whatsapp_form(body: str, *, sid: str | None = None, frm: str = USER,
-                  to: str = SHOP_NUMBER, **extra: str) -> dict[str, str]:
+def whatsapp_form(
+    body: str, *, sid: str | None = None, frm: str = USER, to: str = SHOP_NUMBER, **extra: str
+) -> dict[str, str]:
     """Form fields of a Twilio inbound WhatsApp webhook."""
-    return {"SmsMessageSid": sid or "", "NumMedia": "0", "ProfileName": "Ana",
-            "MessageType": "text", "WaId": frm.lstrip("+"), "Body": body,
-            "To": f"whatsapp:{to}", "From": f"whatsapp:{frm}", "MessageSid": sid or message_sid(),
-            "AccountSid": ACCOUNT_SID, "ApiVersion": "2010-04-01", **extra}
+    return {
+        "SmsMessageSid": sid or "",
+        "NumMedia": "0",
+        "ProfileName": "Ana",
+        "MessageType": "text",
+        "WaId": frm.lstrip("+"),
+        "Body": body,
+        "To": f"whatsapp:{to}",
+        "From": f"whatsapp:{frm}",
+        "MessageSid": sid or message_sid(),
+        "AccountSid": ACCOUNT_SID,
+        "ApiVersion": "2010-04-01",
+        **extra,
+    }
 
 
-def post_signed(client: TestClient, path: str, form: dict[str, str],
-                signature: str | None = None, url: str | None = None) -> Any:
+def post_signed(
+    client: TestClient,
+    path: str,
+    form: dict[str, str],
+    signature: str | None = None,
+    url: str | None = None,
+) -> Any:
     """POST `form` to `path` signed for the public URL, as Twilio would."""
     sig = signature if signature is not None else sign(url or PUBLIC + path, form)
     return client.post(path, data=form, headers={"X-Twilio-Signature": sig})

@@ -23,7 +23,9 @@ FACTS = {"products": [{"id": 1, "name": "Arroz Diana 500 g", "price": 3500, "sto
 
 
 def test_message_is_stored_acknowledged_and_answered(
-    app_client: AppFactory, fake_rasa: FakeRasa, fake_twilio: FakeTwilio,
+    app_client: AppFactory,
+    fake_rasa: FakeRasa,
+    fake_twilio: FakeTwilio,
     session_factory: sessionmaker[Session],
 ) -> None:
     fake_rasa.responder = template_reply("Tenemos Arroz Diana 500 g a $3.500.", FACTS)
@@ -54,12 +56,15 @@ def test_message_is_stored_acknowledged_and_answered(
     assert log.success and log.error_type is None
     assert log.final_reply == sent.body and log.template_reply == sent.body
     assert log.llm_provider is None and log.guard_verdict is None
-    assert all(v is not None and v >= 0 for v in (log.queue_ms, log.rasa_ms, log.send_ms,
-                                                    log.total_ms))
+    assert all(
+        v is not None and v >= 0 for v in (log.queue_ms, log.rasa_ms, log.send_ms, log.total_ms)
+    )
 
 
 def test_wrong_or_missing_signature_is_403_and_nothing_is_stored(
-    app_client: AppFactory, fake_twilio: FakeTwilio, session_factory: sessionmaker[Session],
+    app_client: AppFactory,
+    fake_twilio: FakeTwilio,
+    session_factory: sessionmaker[Session],
 ) -> None:
     form = whatsapp_form("hola")
     with app_client() as client:
@@ -75,20 +80,27 @@ def test_wrong_or_missing_signature_is_403_and_nothing_is_stored(
 
 
 def test_signature_checked_against_forwarded_url_behind_a_proxy(
-    app_client: AppFactory, fake_twilio: FakeTwilio, session_factory: sessionmaker[Session],
+    app_client: AppFactory,
+    fake_twilio: FakeTwilio,
+    session_factory: sessionmaker[Session],
 ) -> None:
     form = whatsapp_form("hola")
     with app_client(public_base_url=None) as client:
         sig = sign("https://proxy.example.org/twilio/whatsapp", form)
-        headers = {"X-Twilio-Signature": sig, "X-Forwarded-Proto": "https",
-                   "X-Forwarded-Host": "proxy.example.org"}
+        headers = {
+            "X-Twilio-Signature": sig,
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-Host": "proxy.example.org",
+        }
         assert client.post("/twilio/whatsapp", data=form, headers=headers).status_code == 200
         wait_for(lambda: fake_twilio.sent)
     assert len(inbound(session_factory)) == 1
 
 
 def test_same_message_sid_three_times_gives_one_reply(
-    app_client: AppFactory, fake_rasa: FakeRasa, fake_twilio: FakeTwilio,
+    app_client: AppFactory,
+    fake_rasa: FakeRasa,
+    fake_twilio: FakeTwilio,
     session_factory: sessionmaker[Session],
 ) -> None:
     form = whatsapp_form("hola", sid=message_sid())
@@ -104,11 +116,18 @@ def test_same_message_sid_three_times_gives_one_reply(
 
 
 def test_media_only_message_gets_a_polite_text_only_reply(
-    app_client: AppFactory, fake_rasa: FakeRasa, fake_twilio: FakeTwilio,
+    app_client: AppFactory,
+    fake_rasa: FakeRasa,
+    fake_twilio: FakeTwilio,
     session_factory: sessionmaker[Session],
 ) -> None:
-    form = whatsapp_form("", NumMedia="1", MediaUrl0="https://api.twilio.com/media/ME1",
-                         MediaContentType0="image/jpeg", MessageType="image")
+    form = whatsapp_form(
+        "",
+        NumMedia="1",
+        MediaUrl0="https://api.twilio.com/media/ME1",
+        MediaContentType0="image/jpeg",
+        MessageType="image",
+    )
     with app_client() as client:
         assert post_signed(client, "/twilio/whatsapp", form).status_code == 200
         wait_for(lambda: fake_twilio.sent)
@@ -122,18 +141,25 @@ def test_media_only_message_gets_a_polite_text_only_reply(
 
 
 def test_invalid_fields_are_rejected_with_400(
-    app_client: AppFactory, session_factory: sessionmaker[Session],
+    app_client: AppFactory,
+    session_factory: sessionmaker[Session],
 ) -> None:
     with app_client() as client:
-        for bad in ({"From": "+573001234567"}, {"MessageSid": "nope"}, {"NumMedia": "x"},
-                    {"Body": "a" * 5000}):
+        for bad in (
+            {"From": "+573001234567"},
+            {"MessageSid": "nope"},
+            {"NumMedia": "x"},
+            {"Body": "a" * 5000},
+        ):
             form = {**whatsapp_form("hola"), **bad}
             assert post_signed(client, "/twilio/whatsapp", form).status_code == 400, bad
     assert inbound(session_factory) == []
 
 
 def test_long_reply_is_sent_as_three_messages_in_order(
-    app_client: AppFactory, fake_rasa: FakeRasa, fake_twilio: FakeTwilio,
+    app_client: AppFactory,
+    fake_rasa: FakeRasa,
+    fake_twilio: FakeTwilio,
     session_factory: sessionmaker[Session],
 ) -> None:
     sentences = [f"Esta es la frase número {i:03d} de una respuesta muy larga." for i in range(80)]

@@ -1,0 +1,88 @@
+"""`POST /chat`, the web page, `GET /health` and `GET /metrics`."""
+
+from __future__ import annotations
+
+import socket
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.fakes.rasa import FakeRasa
+from tests.integration.orchestrator.conftest import AppFactory, inbound, logs, outbound
+
+
+def test_chat_runs_the_pipeline_and_is_idempotent(
+    app_client: AppFactory,
+    fake_rasa: FakeRasa,
+    session_factory: sessionmaker[Session],
+) -> None:
+    with app_client() as client:
+        body = {
+            "shop": "tienda",
+            "user": "+573001112222",
+            "message": "¡Hola!",
+            "message_id": "cli-1",
+        }
+        first = client.post("/chat", json=body)
+        assert first.status_code == 200, first.text
+        data = first.json()
+        assert data["replies"] == ["¡Hola! ¿En qué te puedo ayudar?"]
+        assert data["intent"] == "consultar_inventario" and data["success"]
+        again = client.post("/chat", json=body).json()
+        assert again["turn_id"] == data["turn_id"]
+        assert fake_rasa.messages == [("tienda:+573001112222", "¡Hola!")]
+        other = client.post("/chat", json={**body, "message_id": None, "message": "otra"})
+        assert other.json()["turn_id"] != data["turn_id"]
+    [row, _] = inbound(session_factory)
+    assert (row.provider, row.provider_message_id, row.status) == ("chat", "cli-1", "done")
+    assert [o.status for o in outbound(session_factory)] == ["recorded", "recorded"]
+    assert [lg.channel for lg in logs(session_factory)] == ["chat", "chat"]
+
+
+def test_chat_rejects_bad_input(app_client: AppFactory) -> None:
+    with app_client() as client:
+        assert (
+            client.post("/chat", json={"shop": "nope", "user": "u1", "message": "hola"}).status_code
+            == 404
+        )
+        for bad in (
+            {"user": "u1", "message": ""},
+            {"user": "a:b", "message": "hola"},
+            {"message": "hola"},
+            {"user": "u1", "message": "x" * 5000},
+        ):
+            assert client.post("/chat", json={"shop": "tienda", **bad}).status_code == 422
+
+
+def test_web_chat_page(app_client: AppFactory) -> None:
+    with app_client() as client:
+        resp = client.get("/")
+    assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/html")
+    assert 'fetch("/chat"' in resp.text and "<form" in resp.text
+
+
+def test_health_reports_each_dependency(app_client: AppFactory) -> None:
+    with app_client() as client:
+        ok = client.get("/health")
+    assert ok.status_code == 200
+    checks = ok.json()["checks"]
+    assert checks["database"]["ok"] and checks["rasa"]["ok"] and checks["action_server"]["ok"]
+    assert checks["llm"]["provider"] == "none" and checks["sender"]["kind"] == "twilio"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    with app_client(rasa_url=dead, twilio_url=None) as client:
+        bad = client.get("/health")
+    assert bad.status_code == 503 and bad.json()["status"] == "degraded"
+    assert bad.json()["checks"]["rasa"]["ok"] is False
+    assert bad.json()["checks"]["sender"]["kind"] == "outbox"
+
+
+def test_metrics_count_turns_errors_and_stage_latencies(app_client: AppFactory) -> None:
+    with app_client() as client:
+        client.post("/chat", json={"shop": "tienda", "user": "u1", "message": "hola"})
+        text = client.get("/metrics").text
+    assert 'tendero_turns_total{channel="chat",success="true"} 1' in text
+    assert 'tendero_stage_seconds_count{stage="rasa"} 1' in text
+    assert 'tendero_stage_seconds_bucket{stage="rasa",le="+Inf"} 1' in text
+    assert "# TYPE tendero_stage_seconds histogram" in text
+    assert "tendero_worker_in_flight 0" in text
