@@ -30,7 +30,7 @@ INVALID_TEXT = (
 REFUSED = (
     "Lo siento, por seguridad solo puedo mostrarte la información de tu propia cédula, "
     "y debe estar registrada con el número desde el que me escribes. "
-    "Si necesitas ayuda con otra cuenta, te comunico con alguien de la tienda."
+    "Si necesitas ayuda con otra cuenta, puedo comunicarte con alguien de la tienda."
 )
 NO_SHOP = "Lo siento, no pude identificar la tienda. Intenta de nuevo en un momento."
 STATE_LABELS = {
