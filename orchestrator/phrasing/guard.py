@@ -1,8 +1,9 @@
 """The guard: an LLM reply may only mention products, prices and quantities in the facts.
 
 Numbers are read the Colombian way ("$12.900" and "12.900 pesos" are 12900, "12 mil" is
-12000, "1,5" is 1.5). Every number in the reply must appear in the facts or in the template
-the actions wrote; a price (a number with `$`, "pesos", "COP" or "mil") must be a price,
+12000, "1,5" is 1.5). Every number in the reply must appear in the facts (ids excepted) or
+in the template the actions wrote; numbers inside product names count only as part of the
+name ("Jabón Rey barra x 3" does not allow "3 unidades"); a price (a number with `$`, "pesos", "COP" or "mil") must be a price,
 total, subtotal or cost in the facts or a price in the template. A product of the shop that
 the reply names (its full name, or its first three words) must be in the facts or template.
 """
@@ -22,6 +23,7 @@ _NUM = re.compile(
     re.IGNORECASE,
 )
 _LIST_INDEX = re.compile(r"^\s*\d{1,2}[.)]\s", re.MULTILINE)
+_NAME_KEYS = ("name", "nombre", "sku", "producto")
 _PRICE_KEYS = ("price", "precio", "total", "subtotal", "costo", "cost", "valor", "amount")
 
 
@@ -55,15 +57,10 @@ def _to_value(token: str) -> float:
     return float(token.replace(",", "."))
 
 
-def find_numbers(text: str, *, skip_list_indexes: bool = False) -> list[Number]:
+def find_numbers(text: str) -> list[Number]:
     """Every number in `text`, with price-like ones marked."""
-    skip = {m.start() for m in _LIST_INDEX.finditer(text)} if skip_list_indexes else set()
     found: list[Number] = []
     for m in _NUM.finditer(text):
-        start = m.start(2)
-        line_start = text.rfind("\n", 0, start) + 1
-        if skip_list_indexes and line_start in skip and not text[line_start:start].strip():
-            continue
         value = _to_value(m.group(2))
         if m.group(3):
             value *= 1000
@@ -90,12 +87,20 @@ def _walk(value: Any, key: str = "") -> Iterator[tuple[str, Any]]:
         yield key, value
 
 
+def _is_id(key: str) -> bool:
+    return key == "id" or key.endswith("_id")
+
+
 def allowed_numbers(facts: dict[str, Any], template: str) -> tuple[set[float], set[float]]:
-    """(all numbers, price numbers) the reply may mention."""
+    """(all numbers, price numbers) the reply may mention.
+
+    Ids are not figures the reply may quote, and numbers inside product names or SKUs
+    ("x 3", "500 g") do not license free-standing quantities: names are masked instead.
+    """
     numbers: set[float] = set()
     prices: set[float] = set()
     for key, value in _walk(facts):
-        if isinstance(value, bool):
+        if isinstance(value, bool) or _is_id(key) or key in _NAME_KEYS:
             continue
         values = (
             [float(value)]
@@ -110,6 +115,12 @@ def allowed_numbers(facts: dict[str, Any], template: str) -> tuple[set[float], s
         if n.is_price:
             prices.add(n.value)
     return numbers, prices
+
+
+def fact_names(facts: dict[str, Any]) -> list[str]:
+    """Normalized product names and SKUs in the facts, longest first."""
+    names = {normalize(str(v)) for k, v in _walk(facts) if k in _NAME_KEYS and v}
+    return sorted((n for n in names if n), key=len, reverse=True)
 
 
 def _contains(haystack: str, needle: str) -> bool:
@@ -147,7 +158,10 @@ def check_reply(
         ):
             return GuardResult(False, f"producto no está en los hechos: {name}")
     numbers, prices = allowed_numbers(facts, template)
-    for n in find_numbers(reply, skip_list_indexes=True):
+    masked = normalize(_LIST_INDEX.sub(" ", reply))
+    for name in fact_names(facts):
+        masked = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " ", masked)
+    for n in find_numbers(masked):
         if n.is_price and n.value not in prices:
             return GuardResult(False, f"precio no está en los hechos: {n.text}")
         if n.value not in numbers:
