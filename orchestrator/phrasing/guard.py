@@ -3,8 +3,9 @@
 Numbers are read the Colombian way ("$12.900" and "12.900 pesos" are 12900, "12 mil" is
 12000, "1,5" is 1.5). Every number in the reply must appear in the facts (ids excepted) or
 in the template the actions wrote; numbers inside product names count only as part of the
-name ("Jabón Rey barra x 3" does not allow "3 unidades"); a price (a number with `$`, "pesos", "COP" or "mil") must be a price,
-total, subtotal or cost in the facts or a price in the template. A product of the shop that
+name ("Jabón Rey barra x 3" does not allow "3 unidades"); a price (a number with `$`,
+"pesos", "COP" or "mil") must be a price, total, subtotal or cost in the facts or a price in
+the template. A product of the shop that
 the reply names (its full name, or its first three words) must be in the facts or template.
 """
 
