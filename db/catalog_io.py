@@ -174,7 +174,8 @@ def validate_records(
             continue
         present.update(k for k, v in record.items() if k in COLUMNS)
         normalized.append(record)
-    for column in sorted(REQUIRED - present, key=COLUMNS.index):
+    missing = REQUIRED - present if any(normalized) else set()  # no rows: nothing to check
+    for column in sorted(missing, key=COLUMNS.index):
         errors.append(RowError(header_row, column, "required column is missing"))
 
     rows: list[ProductRow] = []
@@ -211,15 +212,13 @@ def load_catalog(path: str | Path) -> tuple[list[ProductRow], list[RowError]]:
     return validate_records(read_file(path, fmt), first_row=first_data_row(fmt))
 
 
-def _fields(row: ProductRow) -> dict[str, Any]:
-    return {
-        "name": row.nombre,
-        "description": row.descripcion,
-        "category": row.categoria,
-        "price": row.precio,
-        "stock": row.stock,
-        "active": row.activo,
-    }
+# Model columns in `ProductRow` order (sku first).
+_MODEL_COLUMNS = ("sku", "name", "description", "category", "price", "stock", "active")
+
+
+def _selected(shop_id: int, *extra: Any) -> Any:
+    columns = [getattr(Product, name) for name in _MODEL_COLUMNS]
+    return select(*columns, *extra).where(Product.shop_id == shop_id)
 
 
 def upsert_products(
@@ -242,17 +241,16 @@ def upsert_products(
     rows = list(rows)
     if len({r.sku for r in rows}) != len(rows):
         raise ValueError("rows repeat a sku; run validate_records first")
-    cols = (Product.name, Product.description, Product.category, Product.price)
-    query = select(Product.sku, Product.id, *cols, Product.stock, Product.active).where(
-        Product.shop_id == shop_id
-    )
-    existing = {sku: (pid, tuple(rest)) for sku, pid, *rest in session.execute(query)}
+    existing = {
+        sku: (pid, tuple(rest))
+        for sku, *rest, pid in session.execute(_selected(shop_id, Product.id))
+    }
     now = utcnow()
     report = ImportReport()
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     for row in rows:
-        fields = _fields(row)
+        fields = dict(zip(_MODEL_COLUMNS[1:], astuple(row)[1:], strict=True))
         current = existing.get(row.sku)
         if current is None:
             inserts.append({"shop_id": shop_id, "sku": row.sku, **fields, "created_at": now})
@@ -289,21 +287,8 @@ def export_products(
     `fmt=None` takes the format from the file extension. The file re-imports unchanged.
     """
     fmt = fmt or detect_format(Path(path))
-    query = (
-        select(
-            Product.sku,
-            Product.name,
-            Product.description,
-            Product.category,
-            Product.price,
-            Product.stock,
-            Product.active,
-        )
-        .where(Product.shop_id == shop_id)
-        .order_by(Product.sku)
-    )
     records = []
-    for values in session.execute(query):
+    for values in session.execute(_selected(shop_id).order_by(Product.sku)):
         record = dict(zip(COLUMNS, astuple(ProductRow(*values)), strict=True))
         if fmt == "csv":
             record["activo"] = "si" if record["activo"] else "no"

@@ -31,7 +31,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.table import Table  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
-from sqlalchemy.exc import OperationalError, ProgrammingError  # noqa: E402
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from db.catalog_files import detect_format, first_data_row  # noqa: E402
@@ -92,9 +92,13 @@ def _session(ctx: typer.Context) -> Iterator[Session]:
     try:
         with session_scope(make_session_factory(engine)) as session:
             yield session
-    except (OperationalError, ProgrammingError) as exc:
+    except DBAPIError as exc:
         ctx.obj.err.print(f"[red]database error:[/] {escape(str(exc.orig or exc).strip())}")
-        ctx.obj.err.print("Is the database reachable and migrated? Try: scripts/tendero.py migrate")
+        if isinstance(exc, IntegrityError):
+            hint = "Nothing was written; another process may have changed the same rows. Retry."
+        else:
+            hint = "Is the database reachable and migrated? Try: scripts/tendero.py migrate"
+        ctx.obj.err.print(hint)
         raise typer.Exit(EXIT_DATABASE) from None
     finally:
         engine.dispose()
@@ -162,7 +166,7 @@ def seed_demo(
 def _print_errors(out: Console, errors: list[RowError], path: Path) -> None:
     csv_file = detect_format(path) == "csv"
     header_row = first_data_row(detect_format(path)) - 1
-    table = Table(title=f"{len(errors)} problem(s) in {escape(str(path))}", title_justify="left")
+    table = Table(title=f"{len(errors)} problem(s) in {escape(path.name)}", title_justify="left")
     table.add_column("row", justify="right")
     table.add_column("column")
     table.add_column("reason")
@@ -221,9 +225,7 @@ def import_catalog(
     elapsed = time.perf_counter() - started
     counts = f"{report.created}, updated {report.updated}, unchanged {report.unchanged}"
     verb = "Dry run, nothing written: would have created" if dry_run else "Imported: created"
-    ctx.obj.out.print(
-        f"{verb} {counts} ({report.total} rows, shop {shop!r}, {elapsed:.1f} s)"
-    )
+    ctx.obj.out.print(f"{verb} {counts} ({report.total} rows, shop {shop!r}, {elapsed:.1f} s)")
 
 
 @app.command("export-catalog")

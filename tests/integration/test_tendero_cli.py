@@ -196,3 +196,21 @@ def test_database_url_option_wins_over_the_environment(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["--database-url", url, "migrate"], env=env)
     assert result.exit_code == 0, result.output
     assert "opt.db is at revision" in result.output
+
+
+def test_header_only_and_json_problems(
+    db_url: str, session_factory: sessionmaker, tmp_path: Path
+) -> None:
+    _shop(session_factory)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("sku,nombre,precio,stock\n", encoding="utf-8")
+    result = run(db_url, "import-catalog", str(empty), "--shop", "tienda")
+    assert result.exit_code == 1 and "has no product rows" in result.output
+
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([{"sku": "J-1", "nombre": "x", "precio": 12.5}]), encoding="utf-8")
+    result = run(db_url, "import-catalog", str(bad), "--shop", "tienda")
+    assert result.exit_code == 1
+    assert "│ all │ stock  │ required column is missing" in result.output
+    assert "│   1 │ precio │ 12.5: prices are whole pesos" in result.output
+    assert "positions in the JSON list" in result.output
