@@ -71,6 +71,9 @@ def select_products(turn: Turn, tracker: Tracker, *, k: int = SHOW_MAX) -> Selec
                 session=turn.session, shop_id=turn.shop.id, category=named, k=k
             )
     if not found and catalog.terms(query):
+        # The search service reads with its own session; end this transaction first so it
+        # does not wait behind our SQLite write lock (BEGIN IMMEDIATE). Nothing is written yet.
+        turn.session.commit()
         found = catalog.search_products(
             session=turn.session,
             shop_id=turn.shop.id,

@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.respond import say
@@ -53,14 +54,29 @@ class ValidateDatosClienteForm(FormValidationAction):
         domain: DomainDict,
     ) -> list[str]:
         """The domain's slots; `usar_datos_guardados` only while a stored client matches."""
-        slots = list(domain_slots) or [ASK_SAVED, "nombre", "cedula", "telefono", "email",
-                                       "direccion", "barrio"]  # fmt: skip
+        slots = list(domain_slots) or [
+            ASK_SAVED,
+            "nombre",
+            "cedula",
+            "telefono",
+            "email",
+            "direccion",
+            "barrio",
+        ]
         if (
             tracker.get_slot(ASK_SAVED) is None
             and _stored_client(tracker, tracker.get_slot("cedula")) is None
         ):
             slots = [s for s in slots if s != ASK_SAVED]
         return slots
+
+    async def next_requested_slot(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any] | None:
+        """Always name the next slot (the SDK leaves it to Rasa when the list is unchanged)."""
+        required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+        missing = (slot for slot in required if tracker.slots.get(slot) is None)
+        return SlotSet(REQUESTED_SLOT, next(missing, None))
 
     def _say(self, dispatcher: CollectingDispatcher, text: str, **facts: Any) -> None:
         say(dispatcher, self.name(), text, facts)

@@ -153,7 +153,7 @@ def shop_categories(*, session: Session, shop_id: int) -> list[tuple[str, int]]:
         .group_by(Product.category)
         .order_by(func.count().desc(), Product.category)
     )
-    return [(name, count) for name, count in rows.tuples()]
+    return [(name, count) for name, count in rows]
 
 
 def closest_categories(*, session: Session, shop_id: int, query: str, n: int = 3) -> list[str]:
@@ -199,10 +199,23 @@ def products_in_category(
 
 
 _ORDINALS = {
-    "primer": 0, "primero": 0, "primera": 0, "1ro": 0, "1ero": 0,
-    "segundo": 1, "segunda": 1, "2do": 1, "tercer": 2, "tercero": 2, "tercera": 2, "3ro": 2,
-    "cuarto": 3, "cuarta": 3, "quinto": 4, "quinta": 4,
-}  # fmt: skip
+    "primer": 0,
+    "primero": 0,
+    "primera": 0,
+    "1ro": 0,
+    "1ero": 0,
+    "segundo": 1,
+    "segunda": 1,
+    "2do": 1,
+    "tercer": 2,
+    "tercero": 2,
+    "tercera": 2,
+    "3ro": 2,
+    "cuarto": 3,
+    "cuarta": 3,
+    "quinto": 4,
+    "quinta": 4,
+}
 _LAST = ("ultimo", "ultima")
 _CHEAPEST = ("mas barato", "mas barata", "mas economico", "mas economica", "menor precio")
 _PRICIEST = ("mas caro", "mas cara", "mayor precio", "mas costoso", "mas costosa")

@@ -139,8 +139,9 @@ def add_item(
         session.add(order)
     _editable(order)
     if line is None:
-        line = OrderItem(shop_id=shop_id, product_id=product_id, quantity=wanted,
-                         unit_price=product.price)  # fmt: skip
+        line = OrderItem(
+            shop_id=shop_id, product_id=product_id, quantity=wanted, unit_price=product.price
+        )
         order.items.append(line)
     line.quantity = wanted
     recompute_total(session=session, order=order)
@@ -183,7 +184,7 @@ def recompute_total(*, session: Session, order: Order) -> int:
     prices: dict[int, int] = {}
     if ids:
         rows = session.execute(select(Product.id, Product.price).where(Product.id.in_(ids)))
-        prices = {pid: price for pid, price in rows.tuples()}
+        prices = {pid: price for pid, price in rows}
     for item in order.items:
         item.unit_price = prices.get(item.product_id, item.unit_price)
     order.total = sum(item.unit_price * item.quantity for item in order.items)

@@ -12,17 +12,55 @@ from actions.respond import pesos
 from actions.services.catalog import fold
 
 ASPECTS: dict[str, tuple[str, ...]] = {
-    "horario": ("horario", "hora", "abren", "abre", "cierran", "cierra", "atienden", "abierto",
-                "domingo", "festivo", "sabado"),
-    "direccion": ("direccion", "donde", "ubicados", "ubicacion", "queda", "local", "tienda fisica",
-                  "llegar", "quedan"),
-    "domicilios": ("domicilio", "envio", "envian", "entrega", "entregan", "despacho", "llevan",
-                   "mandan", "flete"),
-    "medios_de_pago": ("pago", "pagar", "nequi", "daviplata", "tarjeta", "efectivo",
-                       "transferencia", "datafono", "contraentrega"),
+    "horario": (
+        "horario",
+        "hora",
+        "abren",
+        "abre",
+        "cierran",
+        "cierra",
+        "atienden",
+        "abierto",
+        "domingo",
+        "festivo",
+        "sabado",
+    ),
+    "direccion": (
+        "direccion",
+        "donde",
+        "ubicados",
+        "ubicacion",
+        "queda",
+        "local",
+        "tienda fisica",
+        "llegar",
+        "quedan",
+    ),
+    "domicilios": (
+        "domicilio",
+        "envio",
+        "envian",
+        "entrega",
+        "entregan",
+        "despacho",
+        "llevan",
+        "mandan",
+        "flete",
+    ),
+    "medios_de_pago": (
+        "pago",
+        "pagar",
+        "nequi",
+        "daviplata",
+        "tarjeta",
+        "efectivo",
+        "transferencia",
+        "datafono",
+        "contraentrega",
+    ),
     "devoluciones": ("devolucion", "devolver", "cambio", "cambiar", "garantia"),
     "telefono": ("telefono", "llamar", "numero", "contacto", "celular"),
-}  # fmt: skip
+}
 
 
 def detect_aspects(text: str | None) -> list[str]:
@@ -70,8 +108,12 @@ def info_lines(info: dict[str, Any], aspect: str) -> list[str]:
     value = info.get(aspect)
     if not value:
         return []
-    icon = {"horario": "🕗 Horario", "direccion": "📍 Dirección", "telefono": "📞 Teléfono",
-            "devoluciones": "🔁 Cambios y devoluciones"}.get(aspect, aspect)  # fmt: skip
+    icon = {
+        "horario": "🕗 Horario",
+        "direccion": "📍 Dirección",
+        "telefono": "📞 Teléfono",
+        "devoluciones": "🔁 Cambios y devoluciones",
+    }.get(aspect, aspect)
     return [f"{icon}: {value}"]
 
 

@@ -1,0 +1,99 @@
+"""`action_buscar_producto`: real products, prices and stock from the database at answer time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from actions.catalog import ActionBuscarProducto
+from actions.runtime import Runtime
+from actions.search import CatalogSearch, SearchSettings
+from db.models import Product
+from tests.integration.actions.conftest import SalesShop, make_tracker, run_action
+
+ACTION = ActionBuscarProducto()
+
+
+def ask(text: str, **kw: object) -> object:
+    return run_action(ACTION, make_tracker(text, intent="consultar_inventario", **kw))  # type: ignore[arg-type]
+
+
+def test_search_lists_real_products_with_price_and_stock(sales_shop: SalesShop) -> None:
+    reply = run_action(ACTION, make_tracker("¿tienen termos?", entities={"producto": "termos"}))
+    p = sales_shop.products
+    ids = [f["id"] for f in reply.facts["products"]]
+    assert set(ids) == {p["termo_acero"].id, p["termo_dep"].id}
+    assert reply.slots["productos_mostrados"] == ids
+    assert "Termo acero inoxidable 750 ml — $35.900 (12 disponibles)" in reply.text
+    assert "Termo deportivo 1 litro azul — $29.900 (3 disponibles)" in reply.text
+    assert "otra tienda" not in reply.text
+    for fact in reply.facts["products"]:
+        assert set(fact) == {"id", "sku", "name", "price", "stock"}
+
+
+def test_prices_are_read_at_answer_time(sales_shop: SalesShop, session: Session) -> None:
+    product = session.get(Product, sales_shop.products["licuadora"].id)
+    assert product is not None
+    product.price = 175000
+    product.stock = 0
+    session.commit()
+    reply = run_action(ACTION, make_tracker("licuadora", entities={"producto": "licuadora"}))
+    assert "$175.000" in reply.text and "agotado" in reply.text
+    assert reply.facts["products"][0]["price"] == 175000
+    assert reply.facts["products"][0]["stock"] == 0
+
+
+def test_no_match_suggests_existing_categories(sales_shop: SalesShop) -> None:
+    reply = run_action(ACTION, make_tracker("motosierra", entities={"producto": "motosierra"}))
+    assert reply.text.startswith("No encontré «motosierra»")
+    assert reply.facts["products"] == []
+    categories = reply.facts["categories"]
+    assert len(categories) == 3
+    assert set(categories) <= {"Cocina", "Deportes", "Electrodomésticos", "Ropa"}
+    assert all(c in reply.text for c in categories)
+    assert reply.slots["productos_mostrados"] is None
+
+
+def test_category_lists_its_products(sales_shop: SalesShop) -> None:
+    reply = run_action(ACTION, make_tracker("qué tienen de ropa", entities={"categoria": "ropa"}))
+    names = {f["name"] for f in reply.facts["products"]}
+    assert names == {"Camiseta básica roja talla M", "Camiseta básica azul talla M"}
+
+
+def test_references_resolve_against_the_products_shown(sales_shop: SalesShop) -> None:
+    p = sales_shop.products
+    shown = [p["termo_acero"].id, p["termo_dep"].id, p["licuadora"].id]
+    slots = {"productos_mostrados": shown}
+    for text, expected in (
+        ("¿cuánto vale el más barato?", "termo_dep"),
+        ("y el más caro?", "licuadora"),
+        ("el segundo tiene stock?", "termo_dep"),
+        ("el último", "licuadora"),
+        ("cuánto cuesta el azul", "termo_dep"),
+    ):
+        reply = run_action(ACTION, make_tracker(text, slots=slots))
+        assert [f["id"] for f in reply.facts["products"]] == [p[expected].id], text
+        assert "productos_mostrados" not in reply.slots  # the list stays for the next reference
+    one = run_action(
+        ACTION,
+        make_tracker("¿y ese cuánto vale?", slots={"productos_mostrados": [p["licuadora"].id]}),
+    )
+    assert "Licuadora Oster 3 velocidades cuesta $189.900" in one.text
+
+
+def test_semantic_search_service_is_used_when_available(
+    sales_shop: SalesShop, sales_runtime: Runtime, tmp_path: Path
+) -> None:
+    sales_runtime._search = CatalogSearch(
+        sales_runtime.session_factory, SearchSettings(backend="chargram", index_dir=tmp_path)
+    )
+    reply = run_action(ACTION, make_tracker("licuadra", entities={"producto": "licuadra"}))
+    assert reply.facts["products"][0]["id"] == sales_shop.products["licuadora"].id
+    nothing = run_action(ACTION, make_tracker("asdfgh", entities={"producto": "asdfgh"}))
+    assert nothing.facts["products"] == [] and "No encontré" in nothing.text
+
+
+def test_unknown_shop_is_answered_politely(sales_shop: SalesShop) -> None:
+    reply = run_action(ACTION, make_tracker("termo", shop="no-existe"))
+    assert "no está disponible" in reply.text and reply.facts["error"] == "unknown_shop"

@@ -1,0 +1,54 @@
+"""Resolving "el más barato", "el segundo", "ese", "la roja" against the products shown."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.services.catalog import best_name_match, resolve_reference, terms
+from db.models import Product
+
+
+def products() -> list[Product]:
+    return [
+        Product(id=1, name="Camiseta básica roja talla M", price=25000, stock=3),
+        Product(id=2, name="Camiseta básica azul talla M", price=22000, stock=3),
+        Product(id=3, name="Chaqueta impermeable negra", price=99000, stock=3),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("el más barato", 2),
+        ("la más económica", 2),
+        ("y el más caro?", 3),
+        ("el primero", 1),
+        ("la segunda", 2),
+        ("el tercero", 3),
+        ("el último", 3),
+        ("la roja", 1),
+        ("la azul porfa", 2),
+        ("la chaqueta", 3),
+    ],
+)
+def test_references(text: str, expected: int) -> None:
+    found = resolve_reference(text, products())
+    assert found is not None and found.id == expected
+
+
+def test_unresolvable_references() -> None:
+    assert resolve_reference("ese", products()) is None  # several shown: ambiguous
+    assert resolve_reference("la camiseta", products()) is None  # two camisetas
+    assert resolve_reference("el quinto", products()) is None
+    assert resolve_reference("el primero", []) is None
+    one = products()[:1]
+    assert resolve_reference("ese", one) is one[0]
+    assert resolve_reference("¿cuánto vale?", one) is one[0]
+
+
+def test_terms_drop_filler_and_plurals() -> None:
+    assert terms("Hola, ¿tienen camisetas rojas?") == ["camiseta", "roja"]
+    assert terms("quiero dos termos") == ["termo"]
+    shown = products()
+    assert best_name_match("camisetas azules", shown) is shown[1]
+    assert best_name_match("camiseta", shown) is None
