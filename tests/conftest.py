@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from db.migrate import upgrade
 from db.session import make_engine, make_session_factory
 from tests.pg import ThrowawayServer, find_admin_url
+from tests.stack import action_server_url, rasa_server  # noqa: F401 (session-wide fixtures)
 
 BACKENDS = ["sqlite", "postgresql"]
 _RUN = uuid.uuid4().hex[:8]

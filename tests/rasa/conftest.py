@@ -16,7 +16,6 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,28 +101,5 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def rasa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaServer]:
-    """Start ``rasa run --enable-api`` with the current model once per test session."""
-    model = trained_model_path()
-    if model is None:
-        _unavailable("no trained Rasa model for the current data; run `make train`")
-    assert model is not None
-    port = _free_port()
-    log = tmp_path_factory.mktemp("rasa") / "rasa-server.log"
-    env = {**os.environ, "RASA_PORT": str(port)}
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(RASA_SH), "run"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_ready(url, process, log)
-        yield RasaServer(url=url, model=model)
-    finally:
-        _stop(process)
+# The `rasa_server` fixture itself lives in `tests/stack.py`, registered by `tests/conftest.py`,
+# so the Rasa tests and the e2e tests share one Rasa process per session.

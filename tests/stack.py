@@ -1,0 +1,116 @@
+"""Session-wide servers of the real stack for tests: one Rasa process and its action server.
+
+`rasa_server` (shared by `tests/rasa` and `tests/e2e`) runs ``scripts/rasa.sh run`` once
+per test session, pointed at `action_server_url`; the action server itself is started only
+by the tests that need it (`start_action_server`), on that URL.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.rasa.conftest import (
+    RASA_SH,
+    ROOT,
+    RasaServer,
+    _free_port,
+    _stop,
+    _unavailable,
+    _wait_until_ready,
+    trained_model_path,
+)
+
+ACTION_SERVER_TIMEOUT_S = 120.0
+
+
+@pytest.fixture(scope="session")
+def action_server_url() -> str:
+    """Where this session's action server listens (started on demand)."""
+    return f"http://127.0.0.1:{_free_port()}"
+
+
+@pytest.fixture(scope="session")
+def rasa_server(
+    tmp_path_factory: pytest.TempPathFactory, action_server_url: str
+) -> Iterator[RasaServer]:
+    """Start ``rasa run --enable-api`` with the current model once per test session."""
+    model = trained_model_path()
+    if model is None:
+        _unavailable("no trained Rasa model for the current data; run `make train`")
+    assert model is not None
+    port = _free_port()
+    log = tmp_path_factory.mktemp("rasa") / "rasa-server.log"
+    env = {
+        **os.environ,
+        "RASA_PORT": str(port),
+        "ACTION_SERVER_URL": f"{action_server_url}/webhook",
+    }
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(RASA_SH), "run"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_ready(url, process, log)
+        yield RasaServer(url=url, model=model)
+    finally:
+        _stop(process)
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=3) as resp:
+            return resp.status == 200
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+
+
+def start_action_server(url: str, database_url: str, workdir: Path) -> subprocess.Popen[bytes]:
+    """Run ``python -m rasa_sdk --actions actions`` on `url`'s port against `database_url`."""
+    port = url.rsplit(":", 1)[1]
+    log = workdir / "action-server.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "APP_ENV": "development",
+        "INDEX_DIR": str(workdir / "index"),
+        "EXPORT_DIR": str(workdir / "exports"),
+        "PYTHONWARNINGS": "ignore",
+    }
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", port],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + ACTION_SERVER_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"action server exited:\n{log.read_text(errors='replace')[-3000:]}")
+        if _healthy(url):
+            return process
+        time.sleep(0.5)
+    _stop(process)
+    raise RuntimeError(f"action server not healthy within {ACTION_SERVER_TIMEOUT_S:.0f} s")
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """Stop a server started in its own process group."""
+    _stop(process)
