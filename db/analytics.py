@@ -105,14 +105,31 @@ _ORDER: dict[str, Any] = {
 }
 
 
-def stats_rows(session: Session, view: Table, shop_id: int, **where: Any) -> list[dict[str, Any]]:
-    """Rows of an analytics view for one shop, as plain dicts, in a stable order."""
+def stats_rows(
+    session: Session,
+    view: Table,
+    shop_id: int,
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+    **where: Any,
+) -> list[dict[str, Any]]:
+    """Rows of an analytics view for one shop, as plain dicts, in a stable order.
+
+    Keyword arguments other than `offset`/`limit` are equality filters on view columns.
+    """
     query = select(view).where(view.c.shop_id == shop_id)
     for name, value in where.items():
         if value is not None:
             query = query.where(view.c[name] == value)
-    order = _ORDER[view.name](view.c)
-    return [dict(r._mapping) for r in session.execute(query.order_by(*order))]
+    query = query.order_by(*_ORDER[view.name](view.c)).offset(offset).limit(limit)
+    return [dict(r._mapping) for r in session.execute(query)]
+
+
+def stats_count(session: Session, view: Table, shop_id: int) -> int:
+    """How many rows an analytics view has for one shop."""
+    query = select(func.count()).select_from(view).where(view.c.shop_id == shop_id)
+    return int(session.scalar(query) or 0)
 
 
 def conversation_days(

@@ -1,0 +1,20 @@
+"""Admin API and dashboard under `/admin`, protected by each shop's bearer token.
+
+`router` gathers the dashboard and sales routes, conversations and the analytics views,
+inventory and CSV exports, and the `/admin/ui` page. The app must set
+`app.state.session_factory`.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from orchestrator.admin import conversations, inventory, sales, ui
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+router.include_router(sales.router)
+router.include_router(conversations.router)
+router.include_router(inventory.router)
+router.include_router(ui.router)
+
+__all__ = ["router"]

@@ -1,0 +1,210 @@
+"""Response models of the admin API. Money is integer pesos; timestamps are UTC."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """A page of a listing."""
+
+    items: list[T]
+    page: int
+    page_size: int
+    total: int
+
+
+class _Orm(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class DaySales(BaseModel):
+    """Closed orders and revenue of one UTC day."""
+
+    day: date
+    orders: int
+    revenue: int
+
+
+class TopProduct(BaseModel):
+    """A product ranked by revenue from closed orders."""
+
+    product_id: int
+    sku: str
+    name: str
+    quantity: int
+    revenue: int
+
+
+class ConversationDay(BaseModel):
+    """A row of the `conversation_stats` view."""
+
+    day: date
+    turns: int
+    unique_users: int
+    success_rate: float
+    fallbacks: int
+    fallback_rate: float
+    guard_rejections: int
+    avg_total_ms: float | None
+    p95_total_ms: float | None
+
+
+class IntentStat(BaseModel):
+    """A row of the `intent_stats` view."""
+
+    intent: str
+    turns: int
+    avg_confidence: float | None
+    fallback_or_error: int
+    fallback_or_error_rate: float
+
+
+class ErrorStat(BaseModel):
+    """A row of the `error_stats` view."""
+
+    error_type: str
+    count: int
+    first_seen: datetime
+    last_seen: datetime
+    example_turn_id: str | None
+
+
+class UserStat(BaseModel):
+    """A row of the `user_conversation_stats` view."""
+
+    user_id: str
+    turns: int
+    first_seen: datetime
+    last_seen: datetime
+    orders: int
+    spend: int
+
+
+class Dashboard(BaseModel):
+    """Sales and conversation figures of a shop over a day range."""
+
+    shop: str
+    date_from: date | None
+    date_to: date | None
+    orders: int
+    revenue: int
+    average_order_value: float
+    users_with_conversations: int
+    users_with_closed_orders: int
+    conversion_rate: float
+    sales_per_day: list[DaySales]
+    top_products: list[TopProduct]
+    conversations_per_day: list[ConversationDay]
+    intents: list[IntentStat]
+
+
+class OrderLine(BaseModel):
+    """An order item."""
+
+    product_id: int
+    sku: str
+    name: str
+    quantity: int
+    unit_price: int
+    subtotal: int
+
+
+class OrderSummary(_Orm):
+    """An order in a listing."""
+
+    id: int
+    state: str
+    total: int
+    user_id: str
+    client_id: int | None
+    client_name: str | None = None
+    items_count: int = 0
+    created_at: datetime
+    closed_at: datetime | None
+    cancelled_at: datetime | None
+
+
+class OrderDetail(OrderSummary):
+    """An order with its lines."""
+
+    items: list[OrderLine]
+
+
+class ClientOut(_Orm):
+    """A client of the shop."""
+
+    id: int
+    cedula: str
+    name: str
+    phone: str
+    email: str | None
+    address: str
+    barrio: str
+    created_at: datetime
+
+
+class ClientDetail(ClientOut):
+    """A client with their orders."""
+
+    orders: list[OrderSummary]
+    closed_orders: int
+    spend: int
+
+
+class ConversationSummary(BaseModel):
+    """One user's conversation in a listing."""
+
+    user_id: str
+    turns: int
+    first_at: datetime
+    last_at: datetime
+    last_message: str
+
+
+class Turn(_Orm):
+    """One turn of a transcript."""
+
+    turn_id: str
+    created_at: datetime
+    channel: str
+    message: str
+    final_reply: str | None
+    intent: str | None
+    confidence: float | None
+    success: bool
+    error_type: str | None
+    guard_verdict: str | None
+    total_ms: float | None
+
+
+class Transcript(BaseModel):
+    """A user's full conversation, oldest turn first."""
+
+    user_id: str
+    turns: list[Turn]
+
+
+class InventoryItem(_Orm):
+    """A product with its low-stock flag."""
+
+    id: int
+    sku: str
+    name: str
+    category: str
+    price: int
+    stock: int
+    active: bool
+    low_stock: bool = False
+
+
+class InventoryPage(Page[InventoryItem]):
+    """A page of the inventory, with the threshold used for `low_stock`."""
+
+    low_stock_threshold: int
+    low_stock_count: int
