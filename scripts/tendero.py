@@ -192,7 +192,8 @@ def import_catalog(
     """Validate a CSV/JSON catalog, then upsert it by sku in one transaction."""
     started = time.perf_counter()
     try:
-        rows, errors = load_catalog(file)
+        with ctx.obj.out.status(f"Reading and validating {escape(file.name)}..."):
+            rows, errors = load_catalog(file)
     except CatalogFileError as exc:
         ctx.obj.err.print(f"[red]error:[/] {escape(str(exc))}")
         ctx.obj.out.print("[red]Nothing was imported.[/]")
