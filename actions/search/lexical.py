@@ -19,30 +19,43 @@ from actions.search.text import char_ngrams, content_words
 NAME_SHARE = 0.65
 # Grams present in more than this share of rows barely discriminate; skipping them keeps a
 # query on 100k products fast.
-MAX_DF_SHARE = 0.2
+MAX_DF_SHARE = 0.05
+MIN_CAP = 1000
+POSTINGS_BUDGET = 150_000
 
 
 class _Field:
-    """Postings of one text field: gram → rows containing it."""
+    """Postings of one text field: gram → rows containing it.
+
+    New rows go to small Python lists; `freeze` (after each sync, and lazily per gram on
+    read) moves them into int32 arrays, which are compact and what queries read.
+    """
 
     def __init__(self) -> None:
-        self.postings: dict[str, list[int]] = defaultdict(list)
-        self._arrays: dict[str, np.ndarray] = {}
+        self.arrays: dict[str, np.ndarray] = {}
+        self.pending: dict[str, list[int]] = defaultdict(list)
 
     def add(self, row: int, grams: set[str]) -> None:
         for gram in grams:
-            self.postings[gram].append(row)
-            self._arrays.pop(gram, None)
+            self.pending[gram].append(row)
+
+    def df(self, gram: str) -> int:
+        arr = self.arrays.get(gram)
+        return (0 if arr is None else len(arr)) + len(self.pending.get(gram, ()))
 
     def rows(self, gram: str) -> np.ndarray | None:
-        arr = self._arrays.get(gram)
-        if arr is None:
-            posting = self.postings.get(gram)
-            if not posting:
-                return None
-            arr = np.asarray(posting, dtype=np.int64)
-            self._arrays[gram] = arr
-        return arr
+        if gram in self.pending:
+            self._merge(gram)
+        return self.arrays.get(gram)
+
+    def _merge(self, gram: str) -> None:
+        extra = np.asarray(self.pending.pop(gram), dtype=np.int32)
+        arr = self.arrays.get(gram)
+        self.arrays[gram] = extra if arr is None else np.concatenate([arr, extra])
+
+    def freeze(self) -> None:
+        for gram in list(self.pending):
+            self._merge(gram)
 
 
 class LexicalIndex:
@@ -70,6 +83,11 @@ class LexicalIndex:
             self.n_alive += 1
         self._alive[row] = True
 
+    def freeze(self) -> None:
+        """Move pending postings into arrays (call after a batch of `add`)."""
+        self._name.freeze()
+        self._all.freeze()
+
     def remove(self, row: int) -> None:
         """Stop returning `row` (its postings stay until a rebuild)."""
         if row < len(self._alive) and self._alive[row]:
@@ -77,40 +95,52 @@ class LexicalIndex:
             self.n_alive -= 1
 
     def _idf(self, gram: str) -> float:
-        df = len(self._all.postings.get(gram, ()))
+        df = self._all.df(gram)
         return math.log(1.0 + (self.n_alive + 1) / (df + 1))
+
+    def dense(self, query: str) -> np.ndarray | None:
+        """Scores in [0, 1] of every row for `query` (0 for dead rows), or None if no grams.
+
+        Grams are visited rarest first; very common ones and, past a budget of postings,
+        the rest are skipped: they barely change the ranking and dominate the cost.
+        """
+        grams = set(char_ngrams(content_words(query)))
+        if not grams or self.n_alive == 0:
+            return None
+        weights = sorted(((self._idf(g), g) for g in grams), reverse=True)
+        total = sum(w for w, _ in weights)
+        cap = max(MIN_CAP, int(MAX_DF_SHARE * self.n_alive))
+        acc = np.zeros(len(self._alive), dtype=np.float32)
+        budget = POSTINGS_BUDGET
+        for field, share in ((self._name, NAME_SHARE), (self._all, 1.0 - NAME_SHARE)):
+            for weight, gram in weights:
+                rows = field.rows(gram)
+                if rows is None or len(rows) > cap or len(rows) > budget:
+                    continue
+                budget -= len(rows)
+                acc[rows] += share * weight / total  # rows are unique within a posting
+        acc[~self._alive] = 0.0
+        return acc
 
     def scores(self, query: str) -> tuple[np.ndarray, np.ndarray]:
         """Return (rows, scores in [0, 1]) for every live row sharing a gram with `query`."""
-        grams = set(char_ngrams(content_words(query)))
-        size = len(self._alive)
-        if not grams or size == 0 or self.n_alive == 0:
+        acc = self.dense(query)
+        if acc is None:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        weights = {g: self._idf(g) for g in grams}
-        total = sum(weights.values())
-        cap = max(2000, int(MAX_DF_SHARE * self.n_alive))
-        acc = np.zeros(size, dtype=np.float32)
-        for field, share in ((self._name, NAME_SHARE), (self._all, 1.0 - NAME_SHARE)):
-            parts, part_weights = [], []
-            for gram, weight in weights.items():
-                rows = field.rows(gram)
-                if rows is None or len(rows) > cap:
-                    continue
-                parts.append(rows)
-                part_weights.append(np.full(len(rows), share * weight / total, np.float32))
-            if parts:
-                acc += np.bincount(
-                    np.concatenate(parts), np.concatenate(part_weights), minlength=size
-                ).astype(np.float32)
-        acc[~self._alive] = 0.0
         rows = np.flatnonzero(acc)
         return rows, acc[rows]
 
     def top(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         """The `k` best rows for `query` (rows, scores), best first."""
-        rows, scores = self.scores(query)
-        if len(rows) > k:
-            pick = np.argpartition(-scores, k - 1)[:k]
-            rows, scores = rows[pick], scores[pick]
-        order = np.argsort(-scores, kind="stable")
-        return rows[order], scores[order]
+        acc = self.dense(query)
+        if acc is None or k <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        return top_rows(acc, k)
+
+
+def top_rows(acc: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The `k` highest positive entries of `acc` as (rows, scores), best first."""
+    rows = np.argpartition(-acc, k - 1)[:k] if len(acc) > k else np.arange(len(acc))
+    rows = rows[acc[rows] > 0]
+    rows = rows[np.argsort(-acc[rows], kind="stable")]
+    return rows.astype(np.int64), acc[rows]

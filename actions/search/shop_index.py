@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from actions.search.backends import Embedder
-from actions.search.lexical import LexicalIndex
+from actions.search.lexical import LexicalIndex, top_rows
 from actions.search.settings import SearchSettings
 from actions.search.vectors import VectorStore
 
@@ -91,6 +91,7 @@ class ShopIndex:
         self._embed(changed, progress)
         if self.store.next_row - len(self.pid_row) > max(1000, len(self.pid_row) // 4):
             self._compact(products)
+        self.lexical.freeze()
         return len(changed) + len(removed)
 
     def _reset(self, hnsw: bool) -> None:
@@ -138,24 +139,25 @@ class ShopIndex:
         n_cand = max(self.settings.candidates, k)
         qv = self.embedder.embed([query])[0]
         sem_rows, sem_scores = self.store.search(qv, n_cand)
-        lex_rows, lex_scores = self.lexical.scores(query)
-        lexical = dict(zip(lex_rows.tolist(), lex_scores.tolist(), strict=True))
+        acc = self.lexical.dense(query)
         semantic = dict(zip(sem_rows.tolist(), sem_scores.tolist(), strict=True))
-        if len(lex_rows) > n_cand:
-            lex_rows = lex_rows[np.argpartition(-lex_scores, n_cand - 1)[:n_cand]]
-        extra = np.asarray([r for r in lex_rows.tolist() if r not in semantic], dtype=np.int64)
-        if len(extra):
-            semantic.update(
-                zip(extra.tolist(), (self.store.vectors(extra) @ qv).tolist(), strict=True)
-            )
-        ranked = sorted(
-            ((w * max(s, 0.0) + (1.0 - w) * lexical.get(r, 0.0), r) for r, s in semantic.items()),
-            reverse=True,
-        )
+        if acc is not None:
+            lex_rows, _ = top_rows(acc, n_cand)
+            extra = np.asarray([r for r in lex_rows.tolist() if r not in semantic], np.int64)
+            if len(extra):
+                cosines = self.store.vectors(extra) @ qv
+                semantic.update(zip(extra.tolist(), cosines.tolist(), strict=True))
+        rows = np.fromiter(semantic, dtype=np.int64, count=len(semantic))
+        if len(rows) == 0:
+            return []
+        sem = np.maximum(np.fromiter(semantic.values(), np.float32, len(rows)), 0.0)
+        lex = acc[rows] if acc is not None else np.zeros(len(rows), np.float32)
+        combined = w * sem + (1.0 - w) * lex
+        order = np.argsort(-combined, kind="stable")[:k]
         return [
-            (self.row_pid[r], float(score))
-            for score, r in ranked[:k]
-            if score > self.settings.min_score and r in self.row_pid
+            (self.row_pid[int(rows[i])], float(combined[i]))
+            for i in order
+            if combined[i] > self.settings.min_score and int(rows[i]) in self.row_pid
         ]
 
     # ---- persistence -------------------------------------------------------------------
