@@ -66,12 +66,21 @@ def load_demo(session: Session, *, admin_token: str | None = None) -> SeedResult
     if errors:
         raise ValueError(f"demo catalog is invalid: {errors[:3]}")
     upsert_products(session, shop.id, rows)
-    products = {p.sku: p for p in session.scalars(select(Product).where(Product.shop_id == shop.id))}
+    products = {
+        p.sku: p for p in session.scalars(select(Product).where(Product.shop_id == shop.id))
+    }
 
     clients: dict[str, Client] = {}
     for c in _read("clients.json"):
-        client = Client(shop_id=shop.id, cedula=c["cedula"], name=c["nombre"], phone=c["telefono"],
-                        email=c.get("email"), address=c["direccion"], barrio=c["barrio"])
+        client = Client(
+            shop_id=shop.id,
+            cedula=c["cedula"],
+            name=c["nombre"],
+            phone=c["telefono"],
+            email=c.get("email"),
+            address=c["direccion"],
+            barrio=c["barrio"],
+        )
         session.add(client)
         clients[c["cedula"]] = client
     session.flush()
@@ -82,13 +91,25 @@ def load_demo(session: Session, *, admin_token: str | None = None) -> SeedResult
     for o in orders:
         when = datetime.fromisoformat(o["fecha"]) + shift
         client = clients[o["cedula"]]
-        order = Order(shop_id=shop.id, client_id=client.id, user_id=client.phone, state=o["estado"],
-                      created_at=when, updated_at=when)
+        order = Order(
+            shop_id=shop.id,
+            client_id=client.id,
+            user_id=client.phone,
+            state=o["estado"],
+            created_at=when,
+            updated_at=when,
+        )
         total = 0
         for item in o["items"]:
             product = products[item["sku"]]
-            order.items.append(OrderItem(shop_id=shop.id, product_id=product.id,
-                                         quantity=item["cantidad"], unit_price=product.price))
+            order.items.append(
+                OrderItem(
+                    shop_id=shop.id,
+                    product_id=product.id,
+                    quantity=item["cantidad"],
+                    unit_price=product.price,
+                )
+            )
             total += item["cantidad"] * product.price
         order.total = total
         if o["estado"] == "cerrada":
