@@ -16,37 +16,18 @@ from db.models import ConversationLog, InboundMessage, OutboundMessage, Shop
 from orchestrator.app import create_app
 from orchestrator.settings import Settings
 from tests.factories import make_product, make_shop
-from tests.fakes.llm import FakeLLM
+from tests.fakes import fixtures as fake_fixtures
 from tests.fakes.rasa import FakeRasa
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, message_sid, sign
+
+# The fakes' fixtures, registered for this directory.
+fake_llm = fake_fixtures.fake_llm
+fake_rasa = fake_fixtures.fake_rasa
+fake_twilio = fake_fixtures.fake_twilio
 
 PUBLIC = "https://bot.tendero.test"
 SHOP_NUMBER = "+14155550100"
 USER = "+573001234567"
-
-
-@pytest.fixture
-def fake_twilio() -> Iterator[FakeTwilio]:
-    """A fake Twilio REST API."""
-    fake = FakeTwilio().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def fake_rasa() -> Iterator[FakeRasa]:
-    """A fake Rasa server (also answers the action server's /health)."""
-    fake = FakeRasa().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def fake_llm() -> Iterator[FakeLLM]:
-    """A fake OpenAI-compatible and Gemini server."""
-    fake = FakeLLM().start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture
