@@ -100,7 +100,7 @@ function renderConversations(page) {
     const li = el("li");
     li.dataset.user = c.user_id;
     li.append(el("div", "who", c.user_id),
-      el("div", "last", `${c.turns} turnos · ${when.format(new Date(c.last_at))}`),
+      el("div", "last", `${c.turns} ${c.turns === 1 ? "turno" : "turnos"} · ${when.format(new Date(c.last_at))}`),
       el("div", "last", c.last_message));
     li.addEventListener("click", () => showTranscript(c.user_id, li));
     list.append(li);
