@@ -63,8 +63,9 @@ cmd_train() {
   fi
   echo "rasa.sh: data or config changed, training ${model#"$ROOT"/} ..."
   start=$(date +%s)
+  # Validation is `make validate`'s job; skipping it here saves ~15 s per training.
   rasa train --domain domain --data data --config config.yml --out models \
-    --fixed-model-name "$(basename "$model" .tar.gz)"
+    --skip-validation --fixed-model-name "$(basename "$model" .tar.gz)"
   elapsed=$(( $(date +%s) - start ))
   [ -f "$model" ] || die "training finished but $model is missing"
   # Keep only the newest few models.
@@ -119,8 +120,8 @@ cmd_test() {
   start=$(date +%s)
   rm -rf "$REPORTS"; mkdir -p "$REPORTS"
   echo "rasa.sh: held-out NLU test (tests/nlu_test.yml) ..."
-  rasa test nlu --model "$model" --nlu tests/nlu_test.yml --out "$REPORTS/nlu" \
-    --no-plot
+  rasa test nlu --model "$model" --nlu tests/nlu_test.yml --domain domain \
+    --out "$REPORTS/nlu" --no-plot
   echo "rasa.sh: end-to-end test stories (tests/stories/) ..."
   local rc=0
   # --e2e runs each story's user text through NLU too: intents and entities must match.

@@ -28,7 +28,7 @@ def _quiet_third_party_warnings() -> None:
 
 
 def _count_implicit_responses_as_used() -> None:
-    """Stop ``rasa data validate`` flagging responses that Rasa itself utters.
+    """Stop Rasa's validator flagging responses that Rasa itself utters.
 
     Rasa 3.6 warns "utterance not used in any story or rule" for a form's questions
     (``utter_ask_<slot>``, uttered by the form) and for ``utter_default`` (uttered by
@@ -51,8 +51,7 @@ def _count_implicit_responses_as_used() -> None:
 def main() -> None:
     """Install the warning filters and run Rasa's CLI with ``sys.argv``."""
     _quiet_third_party_warnings()
-    if sys.argv[1:3] == ["data", "validate"]:
-        _count_implicit_responses_as_used()
+    _count_implicit_responses_as_used()
     from rasa.__main__ import main as rasa_main
 
     sys.argv[0] = "rasa"

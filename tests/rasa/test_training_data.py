@@ -79,3 +79,17 @@ def test_most_training_products_are_not_demo_catalog_products() -> None:
     shared = sorted(p for p in products if in_catalog(p))
     assert len(products) >= 100
     assert len(shared) / len(products) <= 0.2, shared
+
+
+def _entity_values(examples: dict[str, list[str]], entity: str) -> set[str]:
+    text = "\n".join(e for values in examples.values() for e in values)
+    return {_plain(v) for v in re.findall(rf"\[([^\]]+)\]\({entity}\)", text)}
+
+
+def test_held_out_products_and_names_are_not_trained() -> None:
+    """Held-out products (by head word), names and barrios never occur in training."""
+    trained_heads = {p.split()[0] for p in _entity_values(TRAIN, "producto")}
+    held_out_heads = {p.split()[0] for p in _entity_values(HELD_OUT, "producto")}
+    assert sorted(trained_heads & held_out_heads) == []
+    for entity in ("nombre", "barrio"):
+        assert sorted(_entity_values(TRAIN, entity) & _entity_values(HELD_OUT, entity)) == []
