@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+import importlib.util
+import io
 import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
+import httpx
+import uvicorn
+from rich.console import Console
 from sqlalchemy.orm import Session, sessionmaker
 
+from db.models import Shop
+from orchestrator.app import create_app
 from tests.fakes.rasa import FakeRasa
-from tests.integration.orchestrator.conftest import AppFactory, inbound, logs, outbound
+from tests.fakes.twilio import FakeTwilio
+from tests.integration.orchestrator.conftest import (
+    AppFactory,
+    inbound,
+    logs,
+    outbound,
+    settings_for,
+    wait_for,
+)
 
 
 def test_chat_runs_the_pipeline_and_is_idempotent(
@@ -86,3 +106,54 @@ def test_metrics_count_turns_errors_and_stage_latencies(app_client: AppFactory) 
     assert 'tendero_stage_seconds_bucket{stage="rasa",le="+Inf"} 1' in text
     assert "# TYPE tendero_stage_seconds histogram" in text
     assert "tendero_worker_in_flight 0" in text
+
+
+def _chat_script() -> Any:
+    path = Path(__file__).resolve().parents[3] / "scripts" / "chat.py"
+    spec = importlib.util.spec_from_file_location("tendero_chat_cli", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@contextmanager
+def _serve(app: Any) -> Iterator[str]:
+    """Run `app` with uvicorn on a free loopback port (lifespan included)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_for(lambda: server.started)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def test_terminal_chat_client(
+    db_url: str, fake_rasa: FakeRasa, fake_twilio: FakeTwilio, shop: Shop
+) -> None:
+    chat_cli = _chat_script()
+    console = Console(file=io.StringIO(), width=100, force_terminal=False)
+    inputs = iter(["¡Hola!", "", "/nuevo", "/salir"])
+    app = create_app(settings_for(db_url, fake_rasa.url, fake_twilio.url))
+    with _serve(app) as url, httpx.Client(base_url=url, timeout=30) as http:
+        code = chat_cli.repl(http, "tienda", "+573001231234", console, lambda _: next(inputs))
+        bad = chat_cli.repl(http, "nope", "+5730012", console, _answers("hola", "/salir"))
+        one = chat_cli.main(["--url", url, "--shop", "tienda", "--message", "hola"])
+    with httpx.Client(base_url=url) as http:  # the server is gone now
+        down = chat_cli.repl(http, "tienda", "u", console, _answers("hola", "/salir"))
+    out = console.file.getvalue()
+    assert code == bad == one == down == 0
+    assert "¡Hola! ¿En qué te puedo ayudar?" in out and "intención: consultar_inventario" in out
+    assert "Nueva conversación como +57300" in out and "Error 404" in out
+    assert "No pude contactar al orquestador" in out
+
+
+def _answers(*items: str) -> Any:
+    it = iter(items)
+    return lambda _prompt: next(it)
