@@ -1,8 +1,8 @@
 """Dependencies of the admin API: a database session, the shop behind the bearer token,
 pagination and date-range query parameters.
 
-The session factory comes from `request.app.state.session_factory`, which the
-orchestrator's lifespan sets (tests set it on a small app of their own).
+The session factory comes from `request.app.state.session_factory` (tests set it on a small
+app of their own) or the orchestrator's `request.app.state.services.session_factory`.
 """
 
 from __future__ import annotations
@@ -23,10 +23,14 @@ _bearer = HTTPBearer(auto_error=False, description="The shop's admin token")
 
 
 def session_factory(request: Request) -> sessionmaker[Session]:
-    """The app's session factory (set by the lifespan)."""
-    factory: sessionmaker[Session] | None = getattr(request.app.state, "session_factory", None)
+    """The app's session factory: `app.state.session_factory`, else the orchestrator's
+    `app.state.services.session_factory` (both set by a lifespan)."""
+    state = request.app.state
+    factory: sessionmaker[Session] | None = getattr(state, "session_factory", None)
     if factory is None:
-        raise RuntimeError("app.state.session_factory is not set")
+        factory = getattr(getattr(state, "services", None), "session_factory", None)
+    if factory is None:
+        raise RuntimeError("no session factory on app.state (session_factory or services)")
     return factory
 
 
