@@ -61,6 +61,9 @@ def select_products(turn: Turn, tracker: Tracker, *, k: int = SHOW_MAX) -> Selec
         ref = catalog.resolve_reference(text, shown)
         if ref is not None:
             return Selection(text, [ref], referenced=True)
+        if not phrase and not [w for w in catalog.terms(text) if not w.isdigit()]:
+            # "quiero ese" after a list: ask which one rather than search for nothing
+            return Selection(text, shown, referenced=True)
     category = entity(tracker, "categoria")
     query = phrase or category or text
     found: list[Product] = []

@@ -19,12 +19,14 @@ from sqlalchemy.orm import Session
 from actions.respond import say
 from actions.runtime import Runtime, get_runtime
 from actions.services.context import UnknownShopError, load_shop, parse_sender
+from actions.services.orders import OrderStateError
 from db.models import Shop
 from db.session import session_scope
 
 log = logging.getLogger(__name__)
 
 SORRY = "Uy, tuve un problema técnico 😓. ¿Me lo repites en un momento, por favor?"
+NOT_NOW = "Tu pedido ya no se puede cambiar de esa forma 🙏. ¿Te ayudo con algo más?"
 NO_SHOP = "Esta tienda no está disponible en este momento. Intenta más tarde, por favor."
 
 
@@ -66,6 +68,10 @@ def run_turn(
             return handler(Turn(session, shop, sender.phone, runtime), dispatcher, tracker)
     except UnknownShopError:
         say(dispatcher, action, NO_SHOP, {"error": "unknown_shop", "shop": sender.shop_slug})
+    except OrderStateError as err:
+        log.info("illegal order transition in %s: %s", action, err)
+        facts = {"error": "order_state", "state": err.state, "wanted": err.wanted}
+        say(dispatcher, action, NOT_NOW, facts)
     except Exception:
         log.exception("action failed: %s", action)
         say(dispatcher, action, SORRY, {"error": "internal"})

@@ -25,7 +25,7 @@ _STOP_WORDS = """a al con de del el en la las lo los mi para por sin su un una u
     precio que cual cuales venden vendes manejan disponible favor porfa dame ver algo
     comprar compro agrega agregar agregame anade anadir llevo llevar pon ponme quita quitar
     saca sacar deja dejar solo mas otro otra unidad unidades carrito pedido dos tres cuatro
-    cinco seis siete ocho nueve diez docena docenas media par"""
+    cinco seis siete ocho nueve diez docena docenas media par ese esa eso este esta esto"""
 _STOP = frozenset(_STOP_WORDS.split())
 
 
@@ -245,14 +245,18 @@ def resolve_reference(text: str, shown: Sequence[Product]) -> Product | None:
     best = best_name_match(text, shown)
     if best is not None:
         return best
-    if len(shown) == 1 and (set(tokens) & _DEMONSTRATIVES or not terms(text)):
+    if len(shown) == 1 and (set(tokens) & _DEMONSTRATIVES or not _content(text)):
         return shown[0]
     return None
 
 
+def _content(text: str) -> list[str]:
+    return [w for w in terms(text) if not w.isdigit()]
+
+
 def best_name_match(text: str, shown: Sequence[Product]) -> Product | None:
     """The one shown product whose name holds the most words of `text` (ties → None)."""
-    words = [w for w in terms(text) if w not in _DEMONSTRATIVES and w not in _ORDINALS]
+    words = [w for w in terms(text) if w not in _ORDINALS and not w.isdigit()]
     if not words:
         return None
 

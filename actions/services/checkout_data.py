@@ -54,10 +54,7 @@ def clean_phone(value: str) -> str:
     if len(digits) == 12 and digits.startswith("57"):
         digits = digits[2:]
     if len(digits) != 10 or not digits.startswith("3"):
-        raise InvalidField(
-            "Ese celular no parece válido. Debe tener 10 dígitos y empezar por 3, "
-            "por ejemplo 3001234567."
-        )
+        raise InvalidField("Ese celular no parece válido: debe tener 10 dígitos y empezar por 3.")
     return f"+57{digits}"
 
 

@@ -52,8 +52,10 @@ class SalesShop:
 def sales_runtime(
     db_url: str, engine: Engine, session_factory: sessionmaker[Session], tmp_path: Path
 ) -> Iterator[Runtime]:
-    """Point the actions at the test database (search service unset: SQL fallback)."""
-    settings = ActionsSettings(database_url=db_url, index_dir=tmp_path / "index")
+    """Point the actions at the test database (model-free `chargram` catalog search)."""
+    settings = ActionsSettings(
+        database_url=db_url, index_dir=tmp_path / "index", search_backend="chargram"
+    )
     rt = Runtime(settings, engine, session_factory)
     set_runtime(rt)
     yield rt

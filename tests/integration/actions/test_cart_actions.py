@@ -130,3 +130,17 @@ def test_cancel_open_order_and_nothing_to_cancel(sales_shop: SalesShop, session:
     reply = run_action(cancelar, make_tracker("cancela todo", intent="cancelar_pedido"))
     assert reply.facts["order"]["state"] == "cancelada" and "cancelé tu pedido" in reply.text
     assert order_of(session).state == "cancelada"  # type: ignore[union-attr]
+
+
+def test_bare_quantity_or_demonstrative_refers_to_shown_products(sales_shop: SalesShop) -> None:
+    p = sales_shop.products
+    one = {"productos_mostrados": [p["licuadora"].id]}
+    reply = buy("quiero 2", cantidad="2", slots=one)
+    assert reply.facts["order"]["items"][0]["product_id"] == p["licuadora"].id
+    assert reply.facts["order"]["items"][0]["quantity"] == 2
+    two = {"productos_mostrados": [p["termo_acero"].id, p["termo_dep"].id]}
+    options = buy("quiero ese", slots=two)
+    assert "varias opciones" in options.text
+    assert options.slots["productos_mostrados"] == [p["termo_acero"].id, p["termo_dep"].id]
+    nothing = buy("quiero comprar")
+    assert "¿Qué producto quieres agregar?" in nothing.text

@@ -97,3 +97,21 @@ def test_semantic_search_service_is_used_when_available(
 def test_unknown_shop_is_answered_politely(sales_shop: SalesShop) -> None:
     reply = run_action(ACTION, make_tracker("termo", shop="no-existe"))
     assert "no está disponible" in reply.text and reply.facts["error"] == "unknown_shop"
+
+
+class BrokenSearch:
+    """A search service whose index fails (e.g. a corrupt file): answers must not."""
+
+    def search(self, shop_id: int, query: str, k: int = 5) -> list[object]:
+        raise RuntimeError("index unavailable")
+
+
+def test_sql_fallback_when_the_search_service_fails(
+    sales_shop: SalesShop, sales_runtime: Runtime
+) -> None:
+    sales_runtime._search = BrokenSearch()
+    reply = run_action(ACTION, make_tracker("cámaras", entities={"producto": "termos"}))
+    p = sales_shop.products
+    assert {f["id"] for f in reply.facts["products"]} == {p["termo_acero"].id, p["termo_dep"].id}
+    nothing = run_action(ACTION, make_tracker("motosierra", entities={"producto": "motosierra"}))
+    assert nothing.facts["products"] == []
