@@ -10,8 +10,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from orchestrator.admin import router as admin_router
 from orchestrator.logging import configure_logging, get_logger
-from orchestrator.routers import chat, health, twilio
+from orchestrator.routers import chat, downloads, health, twilio
 from orchestrator.services import build_services
 from orchestrator.settings import Settings, get_settings
 
@@ -45,16 +46,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(twilio.router)
     app.include_router(chat.router)
-    try:
-        from orchestrator.routers.downloads import router as downloads_router
-
-        app.include_router(downloads_router)
-    except ImportError:
-        log.debug("downloads router not available yet")
-    try:
-        from orchestrator.admin import router as admin_router
-
-        app.include_router(admin_router)
-    except ImportError:
-        log.debug("admin router not available yet")
+    app.include_router(downloads.router)
+    app.include_router(admin_router)
+    # The download links are verified with this app's SECRET_KEY (same as the actions').
+    app.dependency_overrides[downloads.get_download_settings] = lambda: downloads.DownloadSettings(
+        app_env=settings.app_env, secret_key=settings.secret_key
+    )
     return app

@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     admin_token: str | None = None
     secret_key: str = DEV_SECRET
 
+    low_stock_threshold: int = 5
+
     worker_concurrency: int = 4
     worker_poll_interval_s: float = 1.0
     worker_stale_after_s: float = 300.0

@@ -157,3 +157,11 @@ def test_terminal_chat_client(
 def _answers(*items: str) -> Any:
     it = iter(items)
     return lambda _prompt: next(it)
+
+
+def test_admin_and_download_routers_are_mounted(app_client: AppFactory) -> None:
+    with app_client() as client:
+        assert client.get("/admin/dashboard").status_code == 401
+        bearer = {"Authorization": "Bearer not-a-shop-token"}
+        assert client.get("/admin/conversations", headers=bearer).status_code == 401
+        assert client.get("/exports/download", params={"token": "forged"}).status_code == 403
