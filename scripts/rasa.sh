@@ -6,7 +6,7 @@
 #   scripts/rasa.sh model-path   print the model for the current hash, exit 1 if missing
 #   scripts/rasa.sh run          rasa run --enable-api on $RASA_PORT (default 5005)
 #   scripts/rasa.sh test         held-out NLU test + test stories, reports in reports/rasa/
-#   scripts/rasa.sh shell        talk to the bot in a terminal (action server must run)
+#   scripts/rasa.sh shell        talk to the bot in a terminal (starts the action server)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -87,10 +87,37 @@ cmd_run() {
     --endpoints endpoints.yml --credentials credentials.yml "$@"
 }
 
+# Start the action server (app venv) unless one already answers on ACTION_SERVER_URL.
+ensure_action_server() {
+  local hostport host port i
+  hostport="${ACTION_SERVER_URL#*://}"; hostport="${hostport%%/*}"
+  host="${hostport%:*}"; port="${hostport##*:}"
+  if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
+    echo "rasa.sh: using the action server at $ACTION_SERVER_URL"
+    return 0
+  fi
+  [ -x "$ROOT/.venv/bin/python" ] || die "app venv missing: run 'make setup' or start the action server"
+  echo "rasa.sh: starting the action server on port $port ..."
+  (cd "$ROOT" && exec "$ROOT/.venv/bin/python" -m rasa_sdk --actions actions -p "$port") \
+    > "$ROOT/var/action-server-shell.log" 2>&1 &
+  ACTION_PID=$!
+  trap 'kill "$ACTION_PID" 2>/dev/null || true' EXIT
+  for i in $(seq 1 60); do
+    if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then return 0; fi
+    kill -0 "$ACTION_PID" 2>/dev/null || die "action server exited, see var/action-server-shell.log"
+    sleep 1
+  done
+  die "action server did not start in 60 s, see var/action-server-shell.log"
+}
+
 cmd_shell() {
   local model
   model="$(cmd_model_path)"
-  rasa shell --model "$model" --endpoints endpoints.yml "$@"
+  mkdir -p "$ROOT/var"
+  ensure_action_server
+  # The sender id carries the shop, like WhatsApp traffic: "<shop>:<phone>".
+  rasa shell --model "$model" --endpoints endpoints.yml -p "$RASA_PORT" \
+    --conversation-id "${SHELL_SENDER:-demo:+573000000000}" "$@"
 }
 
 # Print F1 figures from the reports and fail if they are below the thresholds.
@@ -136,13 +163,18 @@ cmd_test() {
   echo "rasa.sh: all Rasa tests passed"
 }
 
-case "${1:-}" in
-  validate) shift; cmd_validate "$@" ;;
-  train) shift; cmd_train "$@" ;;
-  model-path) shift; cmd_model_path "$@" ;;
-  run) shift; cmd_run "$@" ;;
-  shell) shift; cmd_shell "$@" ;;
-  test) shift; cmd_test "$@" ;;
-  hash) data_hash ;;
-  *) sed -n '2,10p' "$0"; exit 2 ;;
-esac
+main() {
+  case "${1:-}" in
+    validate) shift; cmd_validate "$@" ;;
+    train) shift; cmd_train "$@" ;;
+    model-path) shift; cmd_model_path "$@" ;;
+    run) shift; cmd_run "$@" ;;
+    shell) shift; cmd_shell "$@" ;;
+    test) shift; cmd_test "$@" ;;
+    hash) data_hash ;;
+    *) sed -n '2,10p' "$0"; exit 2 ;;
+  esac
+}
+
+# One line, so that editing this file while it runs cannot change what runs next.
+main "$@"; exit $?
