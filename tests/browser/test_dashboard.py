@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from db.session import make_engine, make_session_factory
 from tests.factories import make_product
-from tests.integration.admin.conftest import admin_app
+from tests.integration.admin.app import admin_app
 from tests.integration.admin.data import TOKEN_A, Known, at, log_turn, make_order, seed_known
 
 pytestmark = pytest.mark.browser

@@ -5,20 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from orchestrator.admin import router
+from tests.integration.admin.app import admin_app
 from tests.integration.admin.data import TOKEN_A, Known, seed_known
-
-
-def admin_app(factory: sessionmaker[Session]) -> FastAPI:
-    """A tiny FastAPI app serving the admin router on `factory`'s database."""
-    app = FastAPI()
-    app.state.session_factory = factory
-    app.include_router(router)
-    return app
 
 
 @pytest.fixture
