@@ -18,6 +18,8 @@ from db.models import Client
 NO_EMAIL = "no_tiene"
 _NO_EMAIL_WORDS = ("no tengo", "no uso", "ninguno", "no", "sin correo", "no tiene", "nop", "paso")
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+_NAME_PREFIX = re.compile(r"^(hola[,!]?\s+)?(me llamo|mi nombre es|soy)\s+", re.IGNORECASE)
+_CEDULA = re.compile(r"(?<![A-Za-z0-9])(\d[\d .\-]*\d)(?![A-Za-z0-9])")
 _NAME = re.compile(r"^[A-Za-zÁÉÍÓÚÜÑáéíóúüñ][A-Za-zÁÉÍÓÚÜÑáéíóúüñ'. -]*$")
 
 
@@ -27,7 +29,7 @@ class InvalidField(ValueError):
 
 def clean_name(value: str) -> str:
     """A person's name: letters (accents and ñ welcome), spaces, apostrophes, hyphens."""
-    name = " ".join(str(value).split()).strip(" .")
+    name = _NAME_PREFIX.sub("", " ".join(str(value).split())).strip(" .")
     if len(name) < 3 or not _NAME.match(name) or not any(ch.isalpha() for ch in name):
         raise InvalidField("Ese nombre no me cuadra 🤔. Escríbeme tu nombre completo, solo letras.")
     if len(name) > 120:
@@ -38,11 +40,11 @@ def clean_name(value: str) -> str:
 
 
 def clean_cedula(value: str) -> str:
-    """A Colombian cédula: 6 to 10 digits (dots, spaces and dashes are ignored)."""
-    text = str(value).strip()
-    if re.search(r"[^\d .\-]", text.upper().replace("CC", "").replace("C.C", "")):
+    """A Colombian cédula: 6 to 10 digits; dots, spaces and dashes ignored ("71.789.456")."""
+    numbers = _CEDULA.findall(str(value))
+    if len(numbers) != 1 or re.search(r"[A-Za-z]\d|\d[A-Za-z]", str(value)):
         raise InvalidField("La cédula debe tener solo números, entre 6 y 10 dígitos.")
-    digits = re.sub(r"\D", "", text)
+    digits = re.sub(r"\D", "", numbers[0])
     if not 6 <= len(digits) <= 10:
         raise InvalidField("La cédula debe tener entre 6 y 10 dígitos. ¿Me la revisas?")
     return digits

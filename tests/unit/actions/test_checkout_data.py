@@ -37,13 +37,20 @@ def test_bad_names(raw: str) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "clean"),
-    [("123456", "123456"), ("1.020.304.050", "1020304050"), ("CC 71789456", "71789456")],
+    [
+        ("123456", "123456"),
+        ("1.020.304.050", "1020304050"),
+        ("CC 71789456", "71789456"),
+        ("mi cédula es 71.789.456", "71789456"),
+    ],
 )
 def test_cedula(raw: str, clean: str) -> None:
     assert clean_cedula(raw) == clean
 
 
-@pytest.mark.parametrize("raw", ["12345", "12345678901", "12a4567", ""])
+@pytest.mark.parametrize(
+    "raw", ["12345", "12345678901", "12a4567", "", "123456 o 7891011", "cc123456"]
+)
 def test_bad_cedula(raw: str) -> None:
     with pytest.raises(InvalidField):
         clean_cedula(raw)
