@@ -21,7 +21,7 @@ export RASA_TELEMETRY_ENABLED=false
 export SQLALCHEMY_SILENCE_UBER_WARNING=1
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
 export HOME="${RASA_HOME:-$ROOT/var/rasa-home}"
-export ACTION_SERVER_URL="${ACTION_SERVER_URL:-http://127.0.0.1:5055/webhook}"
+export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://127.0.0.1:5055/webhook}"
 RASA_PORT="${RASA_PORT:-5005}"
 mkdir -p "$HOME"
 
@@ -87,13 +87,13 @@ cmd_run() {
     --endpoints endpoints.yml --credentials credentials.yml "$@"
 }
 
-# Start the action server (app venv) unless one already answers on ACTION_SERVER_URL.
+# Start the action server (app venv) unless one already answers on ACTION_ENDPOINT_URL.
 ensure_action_server() {
   local hostport host port i
-  hostport="${ACTION_SERVER_URL#*://}"; hostport="${hostport%%/*}"
+  hostport="${ACTION_ENDPOINT_URL#*://}"; hostport="${hostport%%/*}"
   host="${hostport%:*}"; port="${hostport##*:}"
   if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
-    echo "rasa.sh: using the action server at $ACTION_SERVER_URL"
+    echo "rasa.sh: using the action server at $ACTION_ENDPOINT_URL"
     return 0
   fi
   [ -x "$ROOT/.venv/bin/python" ] || die "app venv missing: run 'make setup' or start the action server"

@@ -52,7 +52,7 @@ def rasa_server(
     env = {
         **os.environ,
         "RASA_PORT": str(port),
-        "ACTION_SERVER_URL": f"{action_server_url}/webhook",
+        "ACTION_ENDPOINT_URL": f"{action_server_url}/webhook",
     }
     with log.open("wb") as out:
         process = subprocess.Popen(
