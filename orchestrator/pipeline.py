@@ -16,14 +16,15 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.models import ConversationLog, InboundMessage, OutboundMessage, Product, Shop, utcnow
+from db.models import ConversationLog, InboundMessage, OutboundMessage, Shop, utcnow
 from db.session import session_scope
 from orchestrator import metrics as m
 from orchestrator import queue
+from orchestrator.delivery import deliver
 from orchestrator.logging import get_logger
-from orchestrator.phrasing import PhraseOutcome, PhrasingService
+from orchestrator.phrasing import CatalogNames, PhraseOutcome, PhrasingService
 from orchestrator.rasa_client import RasaClient, RasaEmptyReplyError, RasaError, RasaTurn
-from orchestrator.senders import Sender, split_message
+from orchestrator.senders import Sender
 
 log = get_logger("orchestrator.pipeline")
 
@@ -35,7 +36,6 @@ MEDIA_ONLY = (
     "¡Gracias por tu mensaje! Por ahora solo entiendo mensajes de texto. "
     "¿Me cuentas por escrito qué necesitas?"
 )
-UNSENT = ("queued", "sending")
 
 
 def phone_of(number: str) -> str:
@@ -102,7 +102,7 @@ class Pipeline:
         self.max_attempts = max_attempts
         self.default_from = default_from
         self.action_server_ok = action_server_ok
-        self._catalog: dict[int, tuple[float, list[str]]] = {}
+        self._catalog = CatalogNames(session_factory)
 
     def process(self, inbound_id: int) -> TurnResult:
         """Answer one stored inbound message exactly once."""
@@ -159,7 +159,11 @@ class Pipeline:
         queue_ms = max(0.0, (utcnow() - turn.received_at).total_seconds() * 1000)
         turn.log.update(queue_ms=queue_ms)
         self.metrics.observe(m.STAGE, "Stage latency", queue_ms / 1000, stage="queue")
-        replies = self._replies(turn)
+        try:
+            replies = self._replies(turn)
+        except Exception as exc:  # a bug or an outage mid-turn: apologize now, log it
+            log.exception("turn.crashed")
+            replies = self._fail(turn, "internal_error", f"{type(exc).__name__}: {exc}")
         send_start = time.perf_counter()
         sent_ok, sent = self._send(turn, replies)
         turn.log["send_ms"] = (time.perf_counter() - send_start) * 1000
@@ -245,7 +249,7 @@ class Pipeline:
             user_text=turn.text,
             persona=shop.persona or "",
             shop_name=shop.name,
-            catalog_names=self._catalog_names(shop.id),
+            catalog_names=self._catalog.names(shop.id),
         )
         turn.log["phrase_ms"] = (time.perf_counter() - t1) * 1000
         self.metrics.observe(m.STAGE, "Stage latency", turn.log["phrase_ms"] / 1000, stage="phrase")
@@ -280,66 +284,21 @@ class Pipeline:
                 m.GUARD, "LLM replies rejected by the guard", provider=o.provider or ""
             )
 
-    def _catalog_names(self, shop_id: int) -> list[str]:
-        cached = self._catalog.get(shop_id)
-        if cached and time.monotonic() - cached[0] < 60:
-            return cached[1]
-        with session_scope(self.sf) as s:
-            names = list(s.scalars(select(Product.name).where(Product.shop_id == shop_id)))
-        self._catalog[shop_id] = (time.monotonic(), names)
-        return names
-
     def _send(self, turn: _Turn, replies: list[str]) -> tuple[bool, list[str]]:
-        """Store the chunks (unique per inbound and seq), then send those not sent yet."""
-        chunks = [c for text in replies for c in split_message(text)]
         sender = self.senders.get(turn.channel) or self.senders["twilio"]
-        from_number = phone_of(turn.to_number) or self.default_from
-        shop_id = turn.shop.id if turn.shop else None
-        with session_scope(self.sf) as s:
-            existing = {
-                o.seq: o
-                for o in s.scalars(
-                    select(OutboundMessage).where(OutboundMessage.inbound_id == turn.inbound_id)
-                )
-            }
-            for seq, body in enumerate(chunks):
-                if seq not in existing:
-                    s.add(
-                        OutboundMessage(
-                            shop_id=shop_id,
-                            inbound_id=turn.inbound_id,
-                            seq=seq,
-                            channel=turn.channel,
-                            to_number=turn.user,
-                            from_number=from_number,
-                            body=body,
-                            status="queued",
-                        )
-                    )
-        with session_scope(self.sf) as s:
-            rows = list(
-                s.scalars(
-                    select(OutboundMessage)
-                    .where(OutboundMessage.inbound_id == turn.inbound_id)
-                    .order_by(OutboundMessage.seq)
-                )
-            )
-            ok = True
-            for row in rows:
-                if row.status not in UNSENT:
-                    continue
-                row.status, row.attempts = "sending", row.attempts + 1
-                s.commit()
-                result = sender.send(to=row.to_number, from_=row.from_number, body=row.body)
-                row.status, row.provider_sid = result.status, result.sid
-                row.error_code, row.error_message = result.error_code, result.error_message
-                row.attempts += result.attempts - 1
-                s.commit()
-                if result.status == "failed":
-                    ok = False
-                    turn.log["send_error"] = f"{result.error_code}: {result.error_message}"
-                    break  # keep the order: later chunks are not sent before this one
-            return ok, [r.body for r in rows]
+        result = deliver(
+            self.sf,
+            sender,
+            inbound_id=turn.inbound_id,
+            shop_id=turn.shop.id if turn.shop else None,
+            channel=turn.channel,
+            to=turn.user,
+            from_=phone_of(turn.to_number) or self.default_from,
+            replies=replies,
+        )
+        if result.error:
+            turn.log["send_error"] = result.error
+        return result.ok, result.bodies
 
     def _write_log(self, turn: _Turn, turn_id: str, final_reply: str) -> None:
         values = {k: v for k, v in turn.log.items() if hasattr(ConversationLog, k)}

@@ -13,6 +13,11 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from db.models import Product
+from db.session import session_scope
 from orchestrator.logging import get_logger
 from orchestrator.phrasing.guard import check_reply
 from orchestrator.phrasing.prompt import system_prompt, user_content
@@ -35,6 +40,25 @@ class PhraseOutcome:
     raw: str | None = None
     verdict: str | None = None  # pass | reject | timeout | error; None without an LLM
     reason: str | None = None
+
+
+class CatalogNames:
+    """The names of each shop's products, for the guard; cached for `ttl_s` seconds."""
+
+    def __init__(self, session_factory: sessionmaker[Session], ttl_s: float = 60.0) -> None:
+        self.session_factory = session_factory
+        self.ttl_s = ttl_s
+        self._cache: dict[int, tuple[float, list[str]]] = {}
+
+    def names(self, shop_id: int) -> list[str]:
+        """Product names of `shop_id` (active or not: the bot must not name either)."""
+        cached = self._cache.get(shop_id)
+        if cached and time.monotonic() - cached[0] < self.ttl_s:
+            return cached[1]
+        with session_scope(self.session_factory) as s:
+            names = list(s.scalars(select(Product.name).where(Product.shop_id == shop_id)))
+        self._cache[shop_id] = (time.monotonic(), names)
+        return names
 
 
 def make_phraser(settings: Settings) -> Phraser | None:
