@@ -4,7 +4,8 @@ Usage::
 
     from actions.search import CatalogSearch, SearchSettings
 
-    search = CatalogSearch(session_factory, SearchSettings())   # nothing loads yet
+    search = CatalogSearch(session_factory, SearchSettings())  # nothing loads yet
+    # or, in a service: build_catalog_search(session_factory, service_settings)
     hits = search.search(shop_id, "zapatos para correr", k=5)  # list[SearchHit]
     # the caller loads name, price and stock of hit.product_id from the database
 
@@ -30,7 +31,7 @@ Usage::
 """
 
 from actions.search.backends import ChargramBackend, Embedder, Usem3Backend, make_backend
-from actions.search.service import CatalogSearch, SearchHit
+from actions.search.service import CatalogSearch, SearchHit, build_catalog_search
 from actions.search.settings import SearchSettings
 from actions.search.shop_index import ProductText, ShopIndex
 from actions.search.sql import sql_search
@@ -45,6 +46,7 @@ __all__ = [
     "SearchSettings",
     "ShopIndex",
     "Usem3Backend",
+    "build_catalog_search",
     "clean_query",
     "fold",
     "make_backend",

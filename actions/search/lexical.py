@@ -1,7 +1,7 @@
 """Typo- and accent-tolerant lexical scoring over character n-grams (numpy only).
 
 The score of a product for a query is the IDF-weighted share of the query's n-grams that
-occur in the product: 0.65 × share in the name + 0.35 × share in name, category and
+occur in the product: 0.5 × share in the name + 0.5 × share in name, category and
 description. "licuadra" shares most 3–4-grams with "licuadora", so a typo costs a little
 instead of everything. Postings are kept per gram and turned into numpy arrays lazily;
 removed rows are masked, not unlinked, until the index is rebuilt.
@@ -16,7 +16,7 @@ import numpy as np
 
 from actions.search.text import char_ngrams, content_words
 
-NAME_SHARE = 0.65
+NAME_SHARE = 0.5
 # Grams present in more than this share of rows barely discriminate; skipping them keeps a
 # query on 100k products fast.
 MAX_DF_SHARE = 0.05

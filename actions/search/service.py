@@ -61,7 +61,7 @@ class CatalogSearch:
         settings: SearchSettings | None = None,
         embedder: Embedder | None = None,
     ):
-        self._factory = session_factory
+        self.session_factory = session_factory
         self.settings = settings or SearchSettings()
         self._embedder = embedder
         self._shops: dict[int, _ShopState] = {}
@@ -118,14 +118,14 @@ class CatalogSearch:
 
     # ---- internals ---------------------------------------------------------------------
     def _sql(self, shop_id: int, query: str, k: int) -> list[SearchHit]:
-        with self._factory() as session:
+        with self.session_factory() as session:
             return [SearchHit(pid, s, "sql") for pid, s in sql_search(session, shop_id, query, k)]
 
     def _refresh_locked(
         self, shop_id: int, state: _ShopState, progress: ProgressFn | None, *, rebuild: bool
     ) -> int:
-        with self._factory() as session:
-            stamp = _catalog_stamp(session, shop_id)
+        with self.session_factory() as session:
+            stamp = catalog_stamp(session, shop_id)
             state.checked_at = time.monotonic()
             if not rebuild and state.index is not None and stamp == state.stamp:
                 return 0
@@ -151,7 +151,22 @@ class CatalogSearch:
         return changed
 
 
-def _catalog_stamp(session: Session, shop_id: int) -> tuple[Any, ...]:
+def build_catalog_search(
+    session_factory: sessionmaker[Session], app_settings: Any = None
+) -> CatalogSearch:
+    """A `CatalogSearch` for a service: `SEARCH_*` settings from the environment, with
+    `search_backend` and `index_dir` taken from the service's own settings when it has them.
+    """
+    overrides = {}
+    if getattr(app_settings, "search_backend", None):
+        overrides["backend"] = app_settings.search_backend
+    if getattr(app_settings, "index_dir", None):
+        overrides["index_dir"] = app_settings.index_dir
+    return CatalogSearch(session_factory, SearchSettings(**overrides))
+
+
+def catalog_stamp(session: Session, shop_id: int) -> tuple[Any, ...]:
+    """What changes whenever the shop's catalog does: counts, newest update, highest id."""
     active = func.sum(case((Product.active.is_(True), 1), else_=0), type_=Integer)
     row = session.execute(
         select(

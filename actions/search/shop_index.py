@@ -20,6 +20,7 @@ import numpy as np
 from actions.search.backends import Embedder
 from actions.search.lexical import LexicalIndex, top_rows
 from actions.search.settings import SearchSettings
+from actions.search.spelling import Vocabulary
 from actions.search.vectors import VectorStore
 
 FORMAT = 1
@@ -54,6 +55,7 @@ class ShopIndex:
         self.settings = settings
         self.store = self._new_store(hnsw)
         self.lexical = LexicalIndex()
+        self.vocabulary = Vocabulary()
         self.lexical_ready = True
         self.pid_row: dict[int, int] = {}
         self.row_pid: dict[int, int] = {}
@@ -86,7 +88,7 @@ class ShopIndex:
         if not self.lexical_ready:  # just loaded from disk: postings are rebuilt from text
             for p in products:
                 if p.id in self.pid_row and self.hashes.get(p.id) == p.digest():
-                    self.lexical.add(self.pid_row[p.id], p.name, f"{p.category} {p.description}")
+                    self._index_text(self.pid_row[p.id], p)
             self.lexical_ready = True
         self._embed(changed, progress)
         if self.store.next_row - len(self.pid_row) > max(1000, len(self.pid_row) // 4):
@@ -94,9 +96,14 @@ class ShopIndex:
         self.lexical.freeze()
         return len(changed) + len(removed)
 
+    def _index_text(self, row: int, p: ProductText) -> None:
+        self.lexical.add(row, p.name, f"{p.category} {p.description}")
+        self.vocabulary.add(f"{p.name} {p.category} {p.description}")
+
     def _reset(self, hnsw: bool) -> None:
         self.store = self._new_store(hnsw)
         self.lexical = LexicalIndex()
+        self.vocabulary = Vocabulary()
         self.lexical_ready = True
         self.pid_row, self.row_pid, self.hashes = {}, {}, {}
 
@@ -116,7 +123,7 @@ class ShopIndex:
             rows = self.store.add(self.embedder.embed([p.document() for p in chunk]))
             for p, row in zip(chunk, rows.tolist(), strict=True):
                 self.pid_row[p.id], self.row_pid[row], self.hashes[p.id] = row, p.id, p.digest()
-                self.lexical.add(row, p.name, f"{p.category} {p.description}")
+                self._index_text(row, p)
             if progress is not None:
                 progress(min(start + batch, len(products)), len(products))
 
@@ -128,13 +135,14 @@ class ShopIndex:
         rows = self.store.add(vectors)
         for p, row in zip(live, rows.tolist(), strict=True):
             self.pid_row[p.id], self.row_pid[row], self.hashes[p.id] = row, p.id, p.digest()
-            self.lexical.add(row, p.name, f"{p.category} {p.description}")
+            self._index_text(row, p)
 
     # ---- queries -----------------------------------------------------------------------
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         """Top `k` (product id, hybrid score) for an already cleaned `query`."""
         if not self.pid_row or not query.strip():
             return []
+        query = self.vocabulary.correct(query)
         w = self.settings.semantic_weight
         n_cand = max(self.settings.candidates, k)
         qv = self.embedder.embed([query])[0]
