@@ -158,7 +158,7 @@ class RasaClient:
     def tracker(self, sender: str) -> dict[str, Any]:
         """The conversation tracker of `sender` (needs `--enable-api`)."""
         resp = self.http.get(
-            f"{self.base_url}/conversations/{quote(sender, safe='')}/tracker",
+            f"{self.base_url}/conversations/{quote(sender, safe=':+@')}/tracker",
             params={"include_events": "AFTER_RESTART"},
             timeout=self.timeout,
         )

@@ -34,7 +34,13 @@ ACTION_SERVER_TIMEOUT_S = 120.0
 
 @pytest.fixture(scope="session")
 def action_server_url() -> str:
-    """Where this session's action server listens (started on demand)."""
+    """Where this session's action server listens (started on demand).
+
+    With `TEST_RASA_URL` (a Rasa you started yourself, to skip its minute-long start in a
+    development loop), `TEST_ACTION_SERVER_URL` must name the action URL that Rasa uses.
+    """
+    if os.environ.get("TEST_RASA_URL"):
+        return os.environ["TEST_ACTION_SERVER_URL"].removesuffix("/webhook")
     return f"http://127.0.0.1:{_free_port()}"
 
 
@@ -43,6 +49,12 @@ def rasa_server(
     tmp_path_factory: pytest.TempPathFactory, action_server_url: str
 ) -> Iterator[RasaServer]:
     """Start ``rasa run --enable-api`` with the current model once per test session."""
+    external = os.environ.get("TEST_RASA_URL")
+    if external and not os.environ.get("CI"):
+        yield RasaServer(
+            url=external.rstrip("/"), model=Path(os.environ.get("TEST_RASA_MODEL", ""))
+        )
+        return
     model = trained_model_path()
     if model is None:
         _unavailable("no trained Rasa model for the current data; run `make train`")
