@@ -17,6 +17,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from sqlalchemy import func, select
 
@@ -96,7 +97,8 @@ def query(
             ).all()
         )
     for hit in hits:
-        console.print(f"{hit.score:.3f} [{hit.source}] {names.get(hit.product_id, '?')}")
+        name = escape(names.get(hit.product_id, "?"))
+        console.print(f"{hit.score:.3f} \\[{hit.source}] {hit.product_id} {name}")
 
 
 if __name__ == "__main__":
