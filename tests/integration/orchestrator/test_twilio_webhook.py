@@ -38,6 +38,10 @@ def test_message_is_stored_acknowledged_and_answered(
         wait_for(lambda: [r for r in inbound(session_factory) if r.status == "done"])
 
     assert fake_rasa.messages == [(f"tienda:{USER}", "¡Hola! ¿Tienen arroz?")]
+    # Rasa does not URL-decode the sender id in its path: ':' and '+' travel as they are.
+    assert [r.path for r in fake_rasa.requests if r.method == "GET"] == [
+        f"/conversations/tienda:{USER}/tracker"
+    ]
     [sent] = fake_twilio.sent
     assert (sent.to, sent.from_) == (f"whatsapp:{USER}", f"whatsapp:{SHOP_NUMBER}")
     assert sent.body == "Tenemos Arroz Diana 500 g a $3.500."
