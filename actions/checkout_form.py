@@ -111,7 +111,13 @@ class ValidateDatosClienteForm(FormValidationAction):
             by_cedula = _stored_client(tracker, cedula)
             by_phone = _stored_client(tracker)
             already_offered = by_phone is not None and by_phone["cedula"] == cedula
-            if by_cedula is not None and by_cedula["cedula"] == cedula and not already_offered:
+            if (
+                by_cedula is not None
+                and by_cedula["cedula"] == cedula
+                and not already_offered
+                # someone else's cédula (or a typo) must not unlock their stored address
+                and checkout_data.same_person(tracker.get_slot("nombre"), by_cedula["nombre"])
+            ):
                 masked = checkout_data.mask_cedula(cedula)
                 self._say(
                     dispatcher,

@@ -85,6 +85,14 @@ def clean_text(value: str, what: str) -> str:
     return text
 
 
+def same_person(typed: str | None, stored: str | None) -> bool:
+    """True when the typed name shares a word (3+ letters) with the stored one."""
+    if not typed or not stored:
+        return False
+    words = {w for w in fold(typed).split() if len(w) >= 3}
+    return bool(words & {w for w in fold(stored).split() if len(w) >= 3})
+
+
 def mask_cedula(cedula: str) -> str:
     """ "1037654321" → "******4321"."""
     return "*" * max(len(cedula) - 4, 0) + cedula[-4:]

@@ -157,6 +157,11 @@ def test_a_typed_cedula_of_a_stored_client_offers_their_data(
     assert "****9456" in reply.text and "Laureles" not in reply.text
     assert reply.slots["usar_datos_guardados"] is None
     assert reply.slots["requested_slot"] == "usar_datos_guardados"
+    stranger = validate(
+        {"usar_datos_guardados": False, "nombre": "Ana Ñúñez"}, {"cedula": "71789456"}
+    )
+    assert stranger.messages == [] and stranger.slots["requested_slot"] == "telefono"
+    assert "usar_datos_guardados" not in stranger.slots
 
 
 def test_close_after_the_form(sales_shop: SalesShop, session: Session) -> None:

@@ -14,6 +14,7 @@ from actions.services.checkout_data import (
     clean_text,
     client_data,
     mask_cedula,
+    same_person,
 )
 
 
@@ -84,3 +85,10 @@ def test_texts_and_masks() -> None:
     assert mask_cedula("1037654321") == "******4321"
     data = client_data({"cedula": "123456", "nombre": "Ana", "email": NO_EMAIL})
     assert data["email"] is None and data["name"] == "Ana"
+
+
+def test_same_person() -> None:
+    assert same_person("carlos zapata", "Carlos Andrés Zapata")
+    assert same_person("José", "JOSÉ PEÑA")
+    assert not same_person("Ana Ñúñez", "Carlos Andrés Zapata")
+    assert not same_person(None, "Carlos")
