@@ -1,0 +1,183 @@
+"""Write data/nlu/variedad.yml: product, name and barrio phrases in many shapes.
+
+Products are never learned from a catalog; the model must learn *where* a product phrase
+sits. Hand-written examples alone give too few different product words, so this script
+combines WhatsApp-style templates with long lists of product words from other trades
+(hardware, garden, music, crafts, auto parts, party, baby, fishing, ...). Edit the lists or
+templates, then run (any Python 3):
+
+    python rasa_project/tools/generar_variedad.py
+
+The output is deterministic (fixed seed) and committed, so training stays reproducible.
+Never put words of tests/nlu_test.yml here (tests/rasa/test_training_data.py checks it).
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parents[1] / "data" / "nlu" / "variedad.yml"
+SEED = 20261122
+
+PRODUCTS = """
+alicates de presion|llaves allen|juego de copas|caja de herramientas|pistola de calor
+cortafrio|serrucho|segueta|prensa de banco|taladro inalambrico de 20v|tarraja|remachadora
+pulidora de 4 pulgadas|disco de corte|broca escalonada|taco fisher|tornillos autoperforantes
+soldadura 6013|careta para soldar|guantes de vaqueta|gafas de seguridad|tapabocas n95
+manguera de 1/2|aspersor giratorio|semillas de tomate|sustrato para orquideas|fertilizante 15-15
+matas de sabila|bulbos de tulipan|azadon|machete de monte|hoz|podadora de altura|tijera de jardin
+cuerdas de violin|puas de guitarra|correa para guitarra|cejilla|metronomo|teclado de 61 teclas
+bombo legüero|tambora|guiro|cajon flamenco|flauta traversa|boquilla de trompeta|partituras
+hilo encerado|cuentas de madera|agujas de crochet|lana merino|tela de algodon|entretela|bies
+pintura acrilica|pinceles planos|bastidor|pegante de contacto|papel crepe|foamy escarchado
+bujia iridium|aceite 2t|filtro de aire|liquido de frenos|kit de arrastre|guaya del clutch
+manigueta|pito para moto|direccionales led|sillin|parrilla para moto|forro para moto
+bombas de latex|letrero de feliz cumpleaños|vela numero 5|gorros de fiesta|cotillon
+platos desechables|cubiertos de plastico|mantel de papel|caja sorpresa|pinata de dinosaurio
+chupo de entretencion|pañitos para bebe|crema antipañalitis|cargador de bebe|coche paseador
+tapete de gateo|cojin de lactancia|bañera plegable|sonajero|cobijita de bebe|cuna corral
+carrete de pesca|linea trenzada|senuelos|plomadas|nasa|chaleco salvavidas|remos de aluminio
+arnes para gato|jaula para hamster|pecera de 20 litros|comida para peces|alpiste
+moldes para torta|manga pastelera|boquillas rizadas|colorante en gel|capacillos|batidor de globo
+jabon artesanal|esencias aromaticas|cera de soya|mechas para velas|frascos de vidrio
+lamina de icopor|cinta doble faz|silicona en barra|regla metalica|bisturi|tabla de corte
+lona impermeable|soga de manila|polea|gancho de carga|carretilla de mano|estiba plastica
+panel solar|inversor de corriente|controlador de carga|reflector solar|bateria de ciclo profundo
+breaker de 20 amperios|tomacorriente doble|interruptor sencillo|caja de paso|tubo conduit
+sanitario ahorrador|griferia para lavamanos|sifon|flotador para tanque|llave de paso|teflon
+baldosa antideslizante|boquilla gris|pegacor|llana dentada|cortadora de ceramica|nivel laser
+""".replace("\n", "|")
+PRODUCT_LIST = [p.strip() for p in PRODUCTS.split("|") if p.strip()]
+
+CATEGORIES = [
+    "ferreteria", "jardineria", "musica", "manualidades", "repuestos", "fiestas", "bebes",
+    "pesca", "reposteria", "electricidad", "plomeria", "construccion", "energia solar",
+    "mascotas", "herramientas electricas",
+]  # fmt: skip
+
+QUANTITIES = [
+    "2", "3", "4", "5", "6", "10", "12", "20", "dos", "tres", "cuatro", "cinco", "seis",
+    "diez", "un par", "media docena", "una docena",
+]  # fmt: skip
+
+ASK = [
+    "tienen [{p}](producto)?", "tienen [{p}](producto)", "hola, tienen [{p}](producto)?",
+    "buenas tienen [{p}](producto)", "venden [{p}](producto)?", "ustedes venden [{p}](producto)",
+    "hay [{p}](producto)?", "todavia hay [{p}](producto)", "les queda [{p}](producto)?",
+    "manejan [{p}](producto)?", "tendran [{p}](producto)?", "tienes [{p}](producto)?",
+    "cuanto vale el [{p}](producto)", "cuanto vale la [{p}](producto)?",
+    "cuanto valen los [{p}](producto)", "cuanto cuesta el [{p}](producto)",
+    "cuanto cuestan las [{p}](producto)?", "q precio tiene el [{p}](producto)",
+    "que precio tiene la [{p}](producto)", "precio de [{p}](producto) xfa",
+    "a como tienen el [{p}](producto)", "a como tienen las [{p}](producto)?",
+    "a como esta la [{p}](producto)", "en cuanto tienen el [{p}](producto)",
+    "busco [{p}](producto)", "estoy buscando [{p}](producto)",
+    "necesito saber si tienen [{p}](producto)", "me interesa el [{p}](producto), hay?",
+    "y el [{p}](producto)?", "y la [{p}](producto) cuanto?",
+    "hola buenas tardes, queria preguntar si tienen [{p}](producto) y a como",
+    "parce hay [{p}](producto)?", "wey tienen [{p}](producto)?", "che, tienen [{p}](producto)?",
+    "disculpa, tienen [{p}](producto) disponible?", "kiero saber el precio del [{p}](producto)",
+    "info del [{p}](producto) porfa", "tienen [{p}](producto) o [{q}](producto)?",
+]  # fmt: skip
+
+ASK_CATEGORY = [
+    "que tienen de [{c}](categoria)?", "que hay en [{c}](categoria)",
+    "muestrame lo de [{c}](categoria)", "tienen cosas de [{c}](categoria)?",
+    "que productos de [{c}](categoria) manejan",
+]  # fmt: skip
+
+BUY = [
+    "quiero [{n}](cantidad) [{p}](producto)", "quiero el [{p}](producto)",
+    "quiero la [{p}](producto)", "dame [{n}](cantidad) [{p}](producto)",
+    "me llevo [{n}](cantidad) [{p}](producto)", "me llevo el [{p}](producto)",
+    "agregame [{n}](cantidad) [{p}](producto)", "agregame la [{p}](producto)",
+    "ponme [{n}](cantidad) [{p}](producto)", "mandame [{n}](cantidad) [{p}](producto)",
+    "regalame [{n}](cantidad) [{p}](producto)", "me vendes [{n}](cantidad) [{p}](producto)?",
+    "necesito [{n}](cantidad) [{p}](producto)", "separame [{n}](cantidad) [{p}](producto)",
+    "kiero [{n}](cantidad) [{p}](producto) porfa", "quiero comprar [{n}](cantidad) [{p}](producto)",
+    "listo, me llevo [{n}](cantidad) [{p}](producto)", "anotame [{n}](cantidad) [{p}](producto)",
+    "dame [{n}](cantidad) [{p}](producto) y [{m}](cantidad) [{q}](producto)",
+    "quiero [{n}](cantidad) de [{p}](producto)",
+]  # fmt: skip
+
+REMOVE = [
+    "quita el [{p}](producto)", "quitame la [{p}](producto)", "saca los [{p}](producto)",
+    "borra el [{p}](producto) del pedido", "ya no quiero el [{p}](producto)",
+    "elimina la [{p}](producto)", "mejor sin el [{p}](producto)",
+    "cambia el [{p}](producto) a [{n}](cantidad)", "deja el [{p}](producto) en [{n}](cantidad)",
+    "que sean [{n}](cantidad) [{p}](producto) nada mas",
+]  # fmt: skip
+
+FIRST = [
+    "Adriana", "Beatriz", "Cristian", "Dayana", "Esteban", "Fabian", "Gloria", "Hector",
+    "Ingrid", "Jaime", "Karen", "Lorena", "Manuel", "Nelson", "Olga", "Patricia", "Ramiro",
+    "Sandra", "Tatiana", "Ulises", "Veronica", "Yesenia", "Zoraida", "jhonatan", "marisol",
+    "duvan", "estefania", "brayan", "luz dary", "maria camila", "juan david", "ana lucia",
+]  # fmt: skip
+LAST = [
+    "Acosta", "Bermudez", "Cano", "Diaz", "Estrada", "Franco", "Giraldo", "Hoyos", "Jaramillo",
+    "Londoño", "Moreno", "Nieto", "Orozco", "Parra", "Quiroga", "Salcedo", "Tobon", "Uribe",
+    "Velez", "Zuluaga", "garcia", "rojas", "munoz", "agudelo", "betancur", "carvajal",
+]  # fmt: skip
+NAME = [
+    "me llamo [{x}](nombre)", "mi nombre es [{x}](nombre)", "soy [{x}](nombre)",
+    "[{x}](nombre)", "a nombre de [{x}](nombre)", "el nombre es [{x}](nombre)",
+]  # fmt: skip
+BARRIOS = [
+    "Las Acacias", "El Tesoro", "Buenos Aires", "Santa Monica", "La Castellana", "El Carmen",
+    "Villa Hermosa", "Los Pinos", "Prado Centro", "La America", "Boston", "Castilla",
+    "Robledo", "El Bosque", "San Cristobal", "La Estrella", "Modelia", "Cedritos",
+]  # fmt: skip
+BARRIO = [
+    "barrio [{b}](barrio)", "en el barrio [{b}](barrio)", "vivo en [{b}](barrio)",
+    "es en [{b}](barrio)", "[{b}](barrio)", "el barrio es [{b}](barrio)",
+]  # fmt: skip
+
+
+def _fill(rng: random.Random, template: str) -> str:
+    p, q = rng.sample(PRODUCT_LIST, 2)
+    return template.format(
+        p=p, q=q, n=rng.choice(QUANTITIES), m=rng.choice(QUANTITIES), c=rng.choice(CATEGORIES)
+    )
+
+
+def _name(rng: random.Random) -> str:
+    parts = [rng.choice(FIRST), rng.choice(LAST)]
+    if rng.random() < 0.4:
+        parts.append(rng.choice(LAST))
+    name = " ".join(parts)
+    return name.lower() if rng.random() < 0.4 else name
+
+
+def _block(intent: str, examples: list[str]) -> str:
+    lines = "\n".join(f"      - {e}" for e in dict.fromkeys(examples))
+    return f"  - intent: {intent}\n    examples: |\n{lines}\n"
+
+
+def generate() -> str:
+    """The YAML text of data/nlu/variedad.yml."""
+    rng = random.Random(SEED)
+    ask = [_fill(rng, t) for t in ASK for _ in range(3)]
+    ask += [_fill(rng, t) for t in ASK_CATEGORY for _ in range(2)]
+    buy = [_fill(rng, t) for t in BUY for _ in range(5)]
+    remove = [_fill(rng, t) for t in REMOVE for _ in range(3)]
+    data = [rng.choice(NAME).format(x=_name(rng)) for _ in range(40)]
+    data += [t.format(b=b) for b in BARRIOS for t in [rng.choice(BARRIO)]]
+    header = (
+        "# GENERATED by rasa_project/tools/generar_variedad.py: edit the script, not this file.\n"
+        "# Many different product words, names and barrios in WhatsApp-style templates.\n"
+        'version: "3.1"\n\nnlu:\n'
+    )
+    blocks = [
+        _block("consultar_inventario", ask),
+        _block("comprar", buy),
+        _block("quitar_producto", remove),
+        _block("informar_datos", data),
+    ]
+    return header + "\n".join(blocks)
+
+
+if __name__ == "__main__":
+    OUT.write_text(generate())
+    print(f"wrote {OUT}")
