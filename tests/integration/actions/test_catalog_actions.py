@@ -15,10 +15,6 @@ from tests.integration.actions.conftest import SalesShop, make_tracker, run_acti
 ACTION = ActionBuscarProducto()
 
 
-def ask(text: str, **kw: object) -> object:
-    return run_action(ACTION, make_tracker(text, intent="consultar_inventario", **kw))  # type: ignore[arg-type]
-
-
 def test_search_lists_real_products_with_price_and_stock(sales_shop: SalesShop) -> None:
     reply = run_action(ACTION, make_tracker("¿tienen termos?", entities={"producto": "termos"}))
     p = sales_shop.products
