@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from db.settings import ROOT, DEFAULT_SQLITE_PATH
+from db.settings import DEFAULT_SQLITE_PATH, ROOT
 
 DEV_SECRET = "dev-insecure-secret-change-me"
 

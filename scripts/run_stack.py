@@ -88,15 +88,29 @@ def build_services() -> list[Service]:
             "rasa",
             ["bash", "scripts/rasa.sh", "run"],
             f"http://127.0.0.1:{rasa_port}/status",
-            {"RASA_PORT": rasa_port, "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook"},
+            {
+                "RASA_PORT": rasa_port,
+                "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
+            },
         ),
         Service(
             "orchestrator",
-            [py, "-m", "uvicorn", "orchestrator.app:create_app", "--factory",
-             "--host", os.environ.get("HOST", "127.0.0.1"), "--port", port],
+            [
+                py,
+                "-m",
+                "uvicorn",
+                "orchestrator.app:create_app",
+                "--factory",
+                "--host",
+                os.environ.get("HOST", "127.0.0.1"),
+                "--port",
+                port,
+            ],
             f"http://127.0.0.1:{port}/health",
-            {"RASA_URL": f"http://127.0.0.1:{rasa_port}",
-             "ACTION_SERVER_URL": f"http://127.0.0.1:{actions_port}"},
+            {
+                "RASA_URL": f"http://127.0.0.1:{rasa_port}",
+                "ACTION_SERVER_URL": f"http://127.0.0.1:{actions_port}",
+            },
         ),
     ]
 
@@ -107,8 +121,14 @@ def status_table(services: list[Service]) -> Table:
         table.add_column(col)
     for s in services:
         dead = s.proc is not None and s.proc.poll() is not None
-        state = "[red]exited[/]" if dead else ("[green]healthy[/]" if s.healthy else "[yellow]starting…[/]")
-        table.add_row(s.name, state, f"{time.monotonic() - s.started:.0f}", f"var/logs/{s.name}.log")
+        state = (
+            "[red]exited[/]"
+            if dead
+            else ("[green]healthy[/]" if s.healthy else "[yellow]starting…[/]")
+        )
+        table.add_row(
+            s.name, state, f"{time.monotonic() - s.started:.0f}", f"var/logs/{s.name}.log"
+        )
     return table
 
 
@@ -134,7 +154,10 @@ def main() -> int:
         s.start(env)
     deadline = time.monotonic() + float(os.environ.get("STARTUP_TIMEOUT_S", "300"))
     failed: Service | None = None
-    with httpx.Client() as client, Live(status_table(services), console=console, refresh_per_second=2) as live:
+    with (
+        httpx.Client() as client,
+        Live(status_table(services), console=console, refresh_per_second=2) as live,
+    ):
         while not stopping and not all(s.check(client) for s in services):
             failed = next((s for s in services if s.proc and s.proc.poll() is not None), None)
             if failed or time.monotonic() > deadline:
@@ -154,16 +177,22 @@ def main() -> int:
 
     port = os.environ.get("PORT", "8000")
     token_file = ROOT / "var" / "demo_admin_token"
-    console.print(f"\n[bold green]Tendero is up.[/] Chat at [cyan]http://127.0.0.1:{port}/[/] "
-                  "or run [cyan]make chat[/] in another terminal.")
-    console.print(f"Health: http://127.0.0.1:{port}/health   Dashboard: http://127.0.0.1:{port}/admin/ui")
+    console.print(
+        f"\n[bold green]Tendero is up.[/] Chat at [cyan]http://127.0.0.1:{port}/[/] "
+        "or run [cyan]make chat[/] in another terminal."
+    )
+    console.print(
+        f"Health: http://127.0.0.1:{port}/health   Dashboard: http://127.0.0.1:{port}/admin/ui"
+    )
     if token_file.exists():
         console.print(f"Demo shop admin token: [bold]{token_file.read_text().strip()}[/]")
     console.print("Twilio webhook: POST /twilio/whatsapp   Logs: var/logs/   Stop: Ctrl-C\n")
     while not stopping:
         dead = next((s for s in services if s.proc and s.proc.poll() is not None), None)
         if dead:
-            console.print(f"[red]{dead.name} stopped unexpectedly[/] (see var/logs/{dead.name}.log)")
+            console.print(
+                f"[red]{dead.name} stopped unexpectedly[/] (see var/logs/{dead.name}.log)"
+            )
             break
         time.sleep(1)
     console.print("Stopping…")

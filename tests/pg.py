@@ -20,7 +20,9 @@ import psycopg
 
 def _reachable(url: str) -> bool:
     try:
-        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), connect_timeout=3):
+        with psycopg.connect(
+            url.replace("postgresql+psycopg://", "postgresql://"), connect_timeout=3
+        ):
             return True
     except psycopg.Error:
         return False
@@ -56,16 +58,34 @@ class ThrowawayServer:
             run_as = ["runuser", "-u", "postgres", "--"]
         self.run_as = run_as
         data = self.dir / "data"
-        subprocess.run([*run_as, initdb, "-D", str(data), "-U", "postgres", "-A", "trust"],
-                       check=True, capture_output=True)
-        subprocess.run([*run_as, pg_ctl, "-D", str(data), "-l", str(self.dir / "log"), "-w",
-                        "-o", f"-p {self.port} -k {self.dir} -h 127.0.0.1", "start"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [*run_as, initdb, "-D", str(data), "-U", "postgres", "-A", "trust"],
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            [
+                *run_as,
+                pg_ctl,
+                "-D",
+                str(data),
+                "-l",
+                str(self.dir / "log"),
+                "-w",
+                "-o",
+                f"-p {self.port} -k {self.dir} -h 127.0.0.1",
+                "start",
+            ],
+            check=True,
+            capture_output=True,
+        )
         self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
     def stop(self) -> None:
-        subprocess.run([*self.run_as, self.pg_ctl, "-D", str(self.dir / "data"), "-m", "fast",
-                        "stop"], capture_output=True)
+        subprocess.run(
+            [*self.run_as, self.pg_ctl, "-D", str(self.dir / "data"), "-m", "fast", "stop"],
+            capture_output=True,
+        )
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -73,8 +93,11 @@ def find_admin_url() -> tuple[str | None, ThrowawayServer | None, str]:
     """Return (admin URL, server to stop or None, how it was found)."""
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
-        return (url, None, "TEST_DATABASE_URL") if _reachable(url) else (None, None,
-                f"TEST_DATABASE_URL={url} is not reachable")
+        return (
+            (url, None, "TEST_DATABASE_URL")
+            if _reachable(url)
+            else (None, None, f"TEST_DATABASE_URL={url} is not reachable")
+        )
     local = "postgresql://postgres@127.0.0.1:5432/postgres"
     if _reachable(local):
         return local, None, "local server on 127.0.0.1:5432"

@@ -15,8 +15,13 @@ def _declared_targets() -> set[str]:
 
 
 def test_help_lists_every_target_once_with_a_description() -> None:
-    out = subprocess.run(["make", "--no-print-directory", "help"], cwd=ROOT, check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["make", "--no-print-directory", "help"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     listed = re.findall(r"^\s+(?:\x1b\[36m)?([a-z][a-z0-9_-]*)(?:\x1b\[0m)?\s+(\S.*)$", out, re.M)
     names = [name for name, _ in listed]
     assert sorted(names) == sorted(_declared_targets())
