@@ -1,11 +1,16 @@
 """`CatalogSearch`: per-shop hybrid search that keeps itself in step with the catalog.
 
 Each shop has a `ShopIndex` in memory, persisted under `<index_dir>/<shop_id>/`. Before a
-search, a cheap aggregate query (product count, active count, newest `updated_at`, highest
-id) tells whether the catalog moved since the last check; if it did, only products whose
-text changed are re-embedded and removed or deactivated ones are dropped. A shop's index is
-guarded by its own lock; a search that cannot get it in time (a big rebuild is running) or
-whose index fails answers from SQL text search instead, marked `source="sql"`.
+search (at most every `refresh_interval_s`), a cheap aggregate query (product count, active
+count, newest `updated_at`, highest id) tells whether the catalog moved; if it did, only
+products whose text changed are re-embedded and removed or deactivated ones are dropped.
+
+Two locks per shop: `lock` guards the index while it is read or changed (short), and
+`refresh_lock` lets one refresh run at a time. Embedding happens outside `lock`, so searches
+keep answering from the current index during a refresh. Small changes are applied inline,
+before the search that noticed them; big ones (a first build, an import) run in a background
+thread while searches answer from the previous index, or from SQL text search (`source="sql"`)
+when there is none yet.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from actions.search.backends import Embedder, make_backend
 from actions.search.settings import SearchSettings
-from actions.search.shop_index import ProductText, ProgressFn, ShopIndex
+from actions.search.shop_index import ProductText, ProgressFn, ShopIndex, SyncPlan
 from actions.search.sql import sql_search
 from actions.search.text import clean_query
 from db.models import Product
@@ -41,9 +46,11 @@ class SearchHit:
 @dataclass
 class _ShopState:
     lock: threading.Lock = field(default_factory=threading.Lock)
+    refresh_lock: threading.Lock = field(default_factory=threading.Lock)
     index: ShopIndex | None = None
     stamp: tuple[Any, ...] | None = None
     checked_at: float = 0.0
+    worker: threading.Thread | None = None
 
 
 class CatalogSearch:
@@ -84,71 +91,146 @@ class CatalogSearch:
         """The `k` best active products of `shop_id` for a shopper's `query`, best first."""
         cleaned = clean_query(query)
         state = self._state(shop_id)
-        if not state.lock.acquire(timeout=self.settings.lock_timeout_s):
+        if time.monotonic() - state.checked_at >= self.settings.refresh_interval_s:
+            try:
+                self._update(shop_id, state, wait=False)
+            except Exception:
+                log.exception("search_refresh_failed", shop_id=shop_id)
+        hits: list[SearchHit] | None = None
+        if state.lock.acquire(timeout=self.settings.lock_timeout_s):
+            try:
+                if state.index is not None:
+                    hits = [SearchHit(pid, s) for pid, s in state.index.search(cleaned, k)]
+            except Exception:
+                log.exception("search_index_failed", shop_id=shop_id)
+            finally:
+                state.lock.release()
+        else:
             log.warning("search_index_busy", shop_id=shop_id)
-            return self._sql(shop_id, query, k)
-        try:
-            if time.monotonic() - state.checked_at >= self.settings.refresh_interval_s:
-                self._refresh_locked(shop_id, state, None, rebuild=False)
-            assert state.index is not None
-            return [SearchHit(pid, score) for pid, score in state.index.search(cleaned, k)]
-        except Exception:
-            log.exception("search_index_failed", shop_id=shop_id)
-            return self._sql(shop_id, query, k)
-        finally:
-            state.lock.release()
+        return hits if hits is not None else self._sql(shop_id, query, k)
 
     def refresh(self, shop_id: int, progress: ProgressFn | None = None) -> int:
         """Bring the shop's index up to date now; return products re-embedded or dropped."""
-        state = self._state(shop_id)
-        with state.lock:
-            return self._refresh_locked(shop_id, state, progress, rebuild=False)
+        return self._update(shop_id, self._state(shop_id), wait=True, progress=progress)
 
     def build(self, shop_id: int, progress: ProgressFn | None = None) -> int:
         """Rebuild the shop's index from scratch; return the number of products indexed."""
         state = self._state(shop_id)
-        with state.lock:
-            self._refresh_locked(shop_id, state, progress, rebuild=True)
-            assert state.index is not None
-            return len(state.index)
+        with state.refresh_lock:
+            stamp, products = self._read(shop_id, state, force=True)
+            index = ShopIndex(self.embedder, self.settings)
+            self._run(shop_id, state, index, True, index.plan(products), stamp, progress)
+            return len(index)
 
-    def sql_fallback(self, shop_id: int, query: str, k: int = 5) -> list[SearchHit]:
-        """SQL text search only (what `search` answers when the index is unavailable)."""
-        return self._sql(shop_id, query, k)
+    def wait_idle(self, shop_id: int, timeout: float | None = None) -> bool:
+        """Wait for a background refresh of the shop to finish; False on timeout."""
+        worker = self._state(shop_id).worker
+        if worker is not None:
+            worker.join(timeout)
+            return not worker.is_alive()
+        return True
 
     # ---- internals ---------------------------------------------------------------------
     def _sql(self, shop_id: int, query: str, k: int) -> list[SearchHit]:
         with self.session_factory() as session:
             return [SearchHit(pid, s, "sql") for pid, s in sql_search(session, shop_id, query, k)]
 
-    def _refresh_locked(
-        self, shop_id: int, state: _ShopState, progress: ProgressFn | None, *, rebuild: bool
-    ) -> int:
+    def _read(
+        self, shop_id: int, state: _ShopState, *, force: bool = False
+    ) -> tuple[tuple[Any, ...], list[ProductText]]:
+        """The catalog stamp, and the active products unless the stamp shows no change."""
         with self.session_factory() as session:
             stamp = catalog_stamp(session, shop_id)
             state.checked_at = time.monotonic()
-            if not rebuild and state.index is not None and stamp == state.stamp:
+            if not force and state.index is not None and stamp == state.stamp:
+                return stamp, []
+            return stamp, _active_products(session, shop_id)
+
+    def _update(
+        self, shop_id: int, state: _ShopState, *, wait: bool, progress: ProgressFn | None = None
+    ) -> int:
+        if not state.refresh_lock.acquire(blocking=wait):
+            return 0  # another refresh of this shop is running
+        handed_off = False
+        try:
+            stamp, products = self._read(shop_id, state)
+            if state.index is not None and stamp == state.stamp:
                 return 0
-            products = _active_products(session, shop_id)
-        folder = self.settings.index_dir / str(shop_id)
-        if rebuild or state.index is None:
-            loaded = None if rebuild else ShopIndex.load(folder, self.embedder, self.settings)
-            state.index = loaded or ShopIndex(self.embedder, self.settings)
-            if loaded is None:
-                state.stamp = None
+            folder = self.settings.index_dir / str(shop_id)
+            index, fresh = state.index, False
+            if index is None:
+                index = ShopIndex.load(folder, self.embedder, self.settings)
+                index, fresh = index or ShopIndex(self.embedder, self.settings), True
+            plan = index.plan(products)
+            if plan.reset and not fresh:  # crossing the HNSW threshold: build a new one aside
+                index, fresh = ShopIndex(self.embedder, self.settings), True
+                plan = index.plan(products)
+            big = len(plan.changed) > self.settings.inline_max or (
+                fresh and len(products) > 10 * self.settings.inline_max
+            )
+            if big and not wait:
+                state.worker = threading.Thread(
+                    target=self._run_and_release,
+                    args=(shop_id, state, index, fresh, plan, stamp),
+                    daemon=True,
+                    name=f"search-refresh-{shop_id}",
+                )
+                state.worker.start()
+                handed_off = True
+                return 0
+            return self._run(shop_id, state, index, fresh, plan, stamp, progress)
+        finally:
+            if not handed_off:
+                state.refresh_lock.release()
+
+    def _run_and_release(
+        self,
+        shop_id: int,
+        state: _ShopState,
+        index: ShopIndex,
+        fresh: bool,
+        plan: SyncPlan,
+        stamp: tuple[Any, ...],
+    ) -> None:
+        try:
+            self._run(shop_id, state, index, fresh, plan, stamp, None)
+        except Exception:
+            log.exception("search_refresh_failed", shop_id=shop_id)
+        finally:
+            state.refresh_lock.release()
+
+    def _run(
+        self,
+        shop_id: int,
+        state: _ShopState,
+        index: ShopIndex,
+        fresh: bool,
+        plan: SyncPlan,
+        stamp: tuple[Any, ...],
+        progress: ProgressFn | None,
+    ) -> int:
+        """Embed outside the index lock, then apply (or swap in a fresh index) under it."""
         started = time.perf_counter()
-        changed = state.index.sync(products, progress)
-        if changed or not (folder / "meta.json").exists():
-            state.index.save(folder)
+        vectors = index.embed(plan, progress)
+        if fresh:
+            index.apply(plan, vectors)
+            with state.lock:
+                state.index = index
+        else:
+            with state.lock:
+                index.apply(plan, vectors)
+        folder = self.settings.index_dir / str(shop_id)
+        if len(plan) or not (folder / "meta.json").exists():
+            index.save(folder)
         state.stamp = stamp
         log.info(
             "search_index_synced",
             shop_id=shop_id,
-            products=len(products),
-            changed=changed,
+            products=len(plan.products),
+            changed=len(plan),
             seconds=round(time.perf_counter() - started, 3),
         )
-        return changed
+        return len(plan)
 
 
 def build_catalog_search(

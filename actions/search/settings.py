@@ -27,9 +27,11 @@ class SearchSettings(BaseSettings):
         min_score: hits scoring below this are dropped (0 keeps everything).
         refresh_interval_s: at most one catalog-change check per shop in this many seconds;
             0 checks before every search.
-        lock_timeout_s: a search waits this long for a shop index being rebuilt, then answers
-            from SQL text search instead.
+        lock_timeout_s: a search waits this long for the shop's index lock (held briefly
+            while changes are applied), then answers from SQL text search instead.
         embed_batch: products embedded per batch while building.
+        inline_max: a search that finds more products than this to embed hands the work to a
+            background thread (and answers from the current index or SQL meanwhile).
     """
 
     model_config = SettingsConfigDict(env_prefix="SEARCH_", env_file=".env", extra="ignore")
@@ -46,3 +48,4 @@ class SearchSettings(BaseSettings):
     refresh_interval_s: Annotated[float, Field(ge=0.0)] = 1.0
     lock_timeout_s: Annotated[float, Field(ge=0.0)] = 2.0
     embed_batch: Annotated[int, Field(ge=1)] = 256
+    inline_max: Annotated[int, Field(ge=0)] = 500

@@ -47,6 +47,19 @@ class ProductText:
         return hashlib.blake2b(raw, digest_size=12).hexdigest()
 
 
+@dataclass
+class SyncPlan:
+    """Products to (re-)embed and product ids to drop; `reset` switches flat ↔ HNSW."""
+
+    products: Sequence[ProductText]
+    changed: list[ProductText]
+    removed: list[int]
+    reset: bool
+
+    def __len__(self) -> int:
+        return len(self.changed) + len(self.removed)
+
+
 class ShopIndex:
     """Vectors and lexical postings of one shop's active products."""
 
@@ -77,24 +90,50 @@ class ShopIndex:
     # ---- maintenance -------------------------------------------------------------------
     def sync(self, products: Sequence[ProductText], progress: ProgressFn | None = None) -> int:
         """Make the index hold exactly `products`; return how many products were (re-)embedded
-        or dropped (0: nothing to save)."""
-        want_hnsw = len(products) >= self.settings.hnsw_threshold
-        if want_hnsw != self.store.hnsw:
-            self._reset(want_hnsw)
+        or dropped (0: nothing to save). Equivalent to `plan`, `embed`, `apply`."""
+        plan = self.plan(products)
+        return self.apply(plan, self.embed(plan, progress))
+
+    def plan(self, products: Sequence[ProductText]) -> SyncPlan:
+        """What `apply` must change to hold exactly `products` (reads only)."""
+        reset = (len(products) >= self.settings.hnsw_threshold) != self.store.hnsw
+        if reset:
+            return SyncPlan(products, list(products), [], reset=True)
         current = {p.id for p in products}
         removed = [pid for pid in self.pid_row if pid not in current]
-        self._drop(removed)
         changed = [p for p in products if self.hashes.get(p.id) != p.digest()]
+        return SyncPlan(products, changed, removed, reset=False)
+
+    def embed(self, plan: SyncPlan, progress: ProgressFn | None = None) -> np.ndarray:
+        """Vectors of the plan's changed products (no index state is touched)."""
+        docs = [p.document() for p in plan.changed]
+        batch = self.settings.embed_batch
+        parts = [np.zeros((0, self.embedder.dim), dtype=np.float32)]
+        for start in range(0, len(docs), batch):
+            parts.append(self.embedder.embed(docs[start : start + batch]))
+            if progress is not None:
+                progress(min(start + batch, len(docs)), len(docs))
+        return np.vstack(parts)
+
+    def apply(self, plan: SyncPlan, vectors: np.ndarray) -> int:
+        """Carry out `plan` with the `vectors` from `embed`; return its size."""
+        if plan.reset:
+            self._reset(not self.store.hnsw)
+        self._drop(plan.removed)
         if not self.lexical_ready:  # just loaded from disk: postings are rebuilt from text
-            for p in products:
+            for p in plan.products:
                 if p.id in self.pid_row and self.hashes.get(p.id) == p.digest():
                     self._index_text(self.pid_row[p.id], p)
             self.lexical_ready = True
-        self._embed(changed, progress)
+        self._drop([p.id for p in plan.changed if p.id in self.pid_row])
+        rows = self.store.add(vectors)
+        for p, row in zip(plan.changed, rows.tolist(), strict=True):
+            self.pid_row[p.id], self.row_pid[row], self.hashes[p.id] = row, p.id, p.digest()
+            self._index_text(row, p)
         if self.store.next_row - len(self.pid_row) > max(1000, len(self.pid_row) // 4):
-            self._compact(products)
+            self._compact(plan.products)
         self.lexical.freeze()
-        return len(changed) + len(removed)
+        return len(plan)
 
     def _index_text(self, row: int, p: ProductText) -> None:
         self.lexical.add(row, p.name, f"{p.category} {p.description}")
@@ -114,18 +153,6 @@ class ShopIndex:
             self.hashes.pop(pid, None)
             self.lexical.remove(row)
         self.store.remove(rows)
-
-    def _embed(self, products: Sequence[ProductText], progress: ProgressFn | None) -> None:
-        self._drop([p.id for p in products if p.id in self.pid_row])
-        batch = self.settings.embed_batch
-        for start in range(0, len(products), batch):
-            chunk = products[start : start + batch]
-            rows = self.store.add(self.embedder.embed([p.document() for p in chunk]))
-            for p, row in zip(chunk, rows.tolist(), strict=True):
-                self.pid_row[p.id], self.row_pid[row], self.hashes[p.id] = row, p.id, p.digest()
-                self._index_text(row, p)
-            if progress is not None:
-                progress(min(start + batch, len(products)), len(products))
 
     def _compact(self, products: Sequence[ProductText]) -> None:
         """Renumber rows from the stored vectors, leaving out dead ones (HNSW, postings)."""

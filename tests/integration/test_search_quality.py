@@ -186,3 +186,34 @@ def test_search_answers_from_sql_while_the_index_is_being_built(
         release.set()
         builder.join(10)
     assert {h.source for h in search.search(shop_id, "licuadora", 3)} == {"index"}
+
+
+def test_big_changes_are_embedded_in_the_background(
+    session_factory: sessionmaker[Session], shop_id: int, tmp_path: Path
+) -> None:
+    search = _search(session_factory, tmp_path, ChargramBackend(), inline_max=10)
+    # 172 products > 10 × inline_max: the first search answers from SQL, the index builds aside
+    first = search.search(shop_id, "licuadora", 3)
+    assert first and first[0].source == "sql"
+    assert search.wait_idle(shop_id, 60)
+    assert search.search(shop_id, "licuadora", 3)[0].source == "index"
+    with session_factory() as session:  # an import of 30 products
+        for i in range(30):
+            session.add(
+                Product(
+                    shop_id=shop_id,
+                    sku=f"IMP-{i}",
+                    name=f"Hamaca tejida modelo {i}",
+                    category="Hogar",
+                    price=99000,
+                    stock=2,
+                )
+            )
+        session.commit()
+    during = search.search(shop_id, "hamaca tejida", 3)  # the previous index still answers
+    assert all(h.source == "index" for h in during)
+    assert search.wait_idle(shop_id, 60)
+    after = search.search(shop_id, "hamaca tejida", 3)
+    assert all(
+        sku.startswith("IMP-") for sku in _skus(session_factory, [h.product_id for h in after])
+    )
