@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
 import tempfile
 import time
@@ -88,7 +89,7 @@ def stamp_check_ms(products: list[ProductText]) -> float:
     """Median time of the catalog-change check on a SQLite catalog of this size."""
     from sqlalchemy import insert
 
-    from actions.search.service import _catalog_stamp
+    from actions.search.service import catalog_stamp
     from db.models import Base, Product, Shop
     from db.session import make_engine, make_session_factory
 
@@ -119,7 +120,7 @@ def stamp_check_ms(products: list[ProductText]) -> float:
             times = []
             for _ in range(30):
                 started = time.perf_counter()
-                _catalog_stamp(session, shop.id)
+                catalog_stamp(session, shop.id)
                 session.commit()
                 times.append(time.perf_counter() - started)
         engine.dispose()
@@ -189,6 +190,8 @@ def main() -> None:
     for backend in backends:
         demo_recall(backend)
     console.rule("latency: one query at a time, 1 thread, k=5, 600 queries")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    console.print(f"machine: {os.cpu_count()} cores, load average {load} (other work shares it)")
     table = Table(
         "backend",
         "products",
@@ -205,6 +208,8 @@ def main() -> None:
         for size in (int(s) for s in args.sizes.split(",")):
             run_size(size, backend, embedder, args.full, table)
     console.print(table)
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    console.print(f"load average at the end: {load}")
 
 
 if __name__ == "__main__":
