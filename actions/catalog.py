@@ -84,10 +84,11 @@ def select_products(turn: Turn, tracker: Tracker, *, k: int = SHOW_MAX) -> Selec
             searcher=turn.searcher(),
             k=k,
         )
-    if _CHEAP.search(catalog.fold(text)):
-        found.sort(key=lambda p: p.price)
-    elif _PRICEY.search(catalog.fold(text)):
-        found.sort(key=lambda p: -p.price)
+    folded = catalog.fold(text)
+    if _CHEAP.search(folded) or _PRICEY.search(folded):
+        # "el celular más barato": rank the products named like the query, not accessories
+        by_name = [p for p in found if catalog.name_hits(query, p) > 0]
+        found = sorted(by_name or found, key=lambda p: p.price, reverse=bool(_PRICEY.search(folded)))
     return Selection(query, found)
 
 

@@ -250,6 +250,20 @@ def resolve_reference(text: str, shown: Sequence[Product]) -> Product | None:
     return None
 
 
+_PRICE_WORDS = frozenset({"barato", "barata", "caro", "cara", "economico", "economica", "costoso"})
+
+
+def _hits(words: list[str], product: Product) -> int:
+    name = [_singular(w) for w in re.findall(r"[a-zñ0-9]+", fold(product.name))]
+    return sum(any(n == w or n.startswith(w) for n in name) for w in words)
+
+
+def name_hits(text: str, product: Product) -> int:
+    """How many content words of `text` (price words aside) appear in the product's name."""
+    words = [w for w in _content(text) if w not in _PRICE_WORDS]
+    return _hits(words, product)
+
+
 def _content(text: str) -> list[str]:
     return [w for w in terms(text) if not w.isdigit()]
 
@@ -260,11 +274,7 @@ def best_name_match(text: str, shown: Sequence[Product]) -> Product | None:
     if not words:
         return None
 
-    def hits(p: Product) -> int:
-        name = [_singular(w) for w in re.findall(r"[a-zñ0-9]+", fold(p.name))]
-        return sum(any(n == w or n.startswith(w) for n in name) for w in words)
-
-    scores = sorted(((hits(p), i) for i, p in enumerate(shown)), reverse=True)
+    scores = sorted(((_hits(words, p), i) for i, p in enumerate(shown)), reverse=True)
     top = scores[0][0]
     if top == 0 or (len(scores) > 1 and scores[1][0] == top):
         return None
