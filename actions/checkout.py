@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -63,15 +63,16 @@ class ActionIniciarCheckout(Action):
         return run_turn(self.name(), dispatcher, tracker, self._handle)
 
     def _handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+        # Without a confirmed cart the form must not start: wait for the shopper instead.
         order = open_order(turn)
         if order is None or not order.items:
             say(dispatcher, self.name(), EMPTY_CART, {"order": None})
-            return []
+            return [FollowupAction("action_listen")]
         if order.state == "iniciada":  # the cart changed after the summary: confirm again
             orders.confirm(session=turn.session, order=order)
             text = f"Tu pedido cambió:\n{order_text(order)}\n¿Confirmas el pedido? (sí / no)"
             say(dispatcher, self.name(), text, {"order": orders.order_facts(order)})
-            return [SlotSet("pedido_id", float(order.id))]
+            return [SlotSet("pedido_id", float(order.id)), FollowupAction("action_listen")]
         if order.state == "pendiente":
             orders.start_checkout(session=turn.session, order=order)
         events: Events = [SlotSet(slot, None) for slot in FORM_SLOTS]

@@ -203,3 +203,21 @@ def test_close_without_checkout_asks_to_confirm(sales_shop: SalesShop) -> None:
     run_action(ActionAgregarProducto(), make_tracker("termo", entities={"producto": "termo acero"}))
     reply = run_action(ActionCerrarPedido(), make_tracker("listo", slots=DATA))
     assert "confirmes el pedido" in reply.text and reply.facts["order"]["state"] == "pendiente"
+
+
+def test_checkout_without_a_confirmed_cart_does_not_start_the_form(sales_shop: SalesShop) -> None:
+    empty = run_action(ActionIniciarCheckout(), make_tracker("sí", intent="afirmar"))
+    assert "vacío" in empty.text
+    assert {"event": "followup", "name": "action_listen"} in [
+        {k: e.get(k) for k in ("event", "name")} for e in empty.events
+    ]
+    cart_pending(sales_shop)
+    run_action(
+        ActionAgregarProducto(), make_tracker("y una licuadora", entities={"producto": "licuadora"})
+    )
+    changed = run_action(ActionIniciarCheckout(), make_tracker("sí", intent="afirmar"))
+    assert "Tu pedido cambió" in changed.text and changed.facts["order"]["state"] == "pendiente"
+    assert any(e.get("event") == "followup" for e in changed.events)
+    started = run_action(ActionIniciarCheckout(), make_tracker("sí", intent="afirmar"))
+    assert started.facts["order"]["state"] == "recolectando_datos"
+    assert not any(e.get("event") == "followup" for e in started.events)
