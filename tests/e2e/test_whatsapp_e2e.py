@@ -29,7 +29,7 @@ PURCHASE = [
     ("hola buenas", "saludar", "utter_saludar"),
     ("tienen mangueras?", "consultar_inventario", "action_buscar_producto"),
     ("quiero 2 mangueras", "comprar", "action_agregar_producto"),
-    ("agregame tambien un par de guantes", "comprar", "action_agregar_producto"),
+    ("agregame tambien 2 escobas", "comprar", "action_agregar_producto"),
     ("cuanto llevo?", "ver_pedido", "action_ver_pedido"),
     ("eso es todo", "confirmar_pedido", "action_confirmar_pedido"),
     ("si", "afirmar", "action_iniciar_checkout"),
@@ -46,7 +46,7 @@ def _orders(sf: sessionmaker[Session], phone: str) -> list[Order]:
     with sf() as s:
         orders = list(s.scalars(select(Order).where(Order.user_id == phone)))
         for o in orders:
-            _ = [i.quantity for i in o.items]
+            _ = [i.product.name for i in o.items]  # load while the session is open
         return orders
 
 
@@ -75,15 +75,27 @@ def test_whole_whatsapp_purchase(
         assert lg.rasa_ms is not None and lg.send_ms is not None
     [order] = _orders(e2e_sf, phone)
     assert order.state == "cerrada", transcript
-    assert len(order.items) == 2 and order.items[0].quantity == 2, transcript
+    assert [i.quantity for i in order.items] == [2, 2], transcript
     assert order.total == sum(i.quantity * i.unit_price for i in order.items)
-    assert order.client is not None or order.client_id is not None
+    assert order.client_id is not None and order.closed_at is not None
     # Every reply went out through Twilio, in order, one log row and inbound row per turn.
     out = outbound_to(e2e_sf, phone)
     assert [o.body for o in out] == fake_twilio.bodies_to(phone)
     assert all(o.status == "queued" and o.provider_sid for o in out)
     assert all(m.status == "done" for m in inbound_of(e2e_sf, phone))
-    assert f"${order.total:,}".replace(",", ".") in logs[-1].final_reply, transcript
+    # The replies name the products and the totals of the database, in pesos.
+    manguera, escoba = (i.product.name for i in order.items)
+    total = _pesos(order.total)
+    replies = [lg.final_reply or "" for lg in logs]
+    assert manguera in replies[1] and manguera in replies[2] and escoba in replies[3]
+    assert _pesos(order.items[0].unit_price * 2) in replies[2]
+    for step in (4, 5, len(PURCHASE) - 1):  # cart, summary, closed order
+        assert total in replies[step] and manguera in replies[step] and escoba in replies[step]
+    assert "Valeria Montoya" in replies[-1] and "Conquistadores" in replies[-1]
+
+
+def _pesos(amount: int) -> str:
+    return "$" + f"{amount:,}".replace(",", ".")
 
 
 def test_duplicate_webhooks_get_one_reply(
