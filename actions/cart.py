@@ -121,7 +121,7 @@ class ActionAgregarProducto(Action):
         facts["quantities"].append(line.quantity)
         text = (
             f"Listo ✅ Agregué {quantity} × {product.name} ({pesos(product.price)} c/u)."
-            f" Tu pedido va en {pesos(order.total)}. ¿Algo más o confirmamos el pedido?"
+            f" Tu pedido va en {pesos(order.total)}. ¿Quieres algo más?"
         )
         say(dispatcher, self.name(), text, facts)
         return [SlotSet("pedido_id", float(order.id)), SlotSet("productos_mostrados", [product.id])]
@@ -145,9 +145,7 @@ class ActionVerPedido(Action):
         if order is None or not order.items:
             say(dispatcher, self.name(), EMPTY_CART, {"order": None})
             return []
-        text = (
-            f"Tu pedido #{order.id}:\n{order_text(order)}\n¿Quieres agregar algo más o confirmamos?"
-        )
+        text = f"Tu pedido #{order.id}:\n{order_text(order)}\n¿Quieres agregar algo más?"
         say(dispatcher, self.name(), text, {"order": orders.order_facts(order)})
         return [SlotSet("pedido_id", float(order.id))]
 

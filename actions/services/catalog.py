@@ -25,7 +25,9 @@ _STOP_WORDS = """a al con de del el en la las lo los mi para por sin su un una u
     precio que cual cuales venden vendes manejan disponible favor porfa dame ver algo
     comprar compro agrega agregar agregame anade anadir llevo llevar pon ponme quita quitar
     saca sacar deja dejar solo mas otro otra unidad unidades carrito pedido dos tres cuatro
-    cinco seis siete ocho nueve diez docena docenas media par ese esa eso este esta esto"""
+    cinco seis siete ocho nueve diez docena docenas media par ese esa eso este esta esto
+    si no claro dale listo ok bueno va perfecto gracias agregalo agregala agregalos agregalas
+    llevalo llevala mandame enviame anotame apuntame"""
 _STOP = frozenset(_STOP_WORDS.split())
 
 

@@ -144,3 +144,10 @@ def test_bare_quantity_or_demonstrative_refers_to_shown_products(sales_shop: Sal
     assert options.slots["productos_mostrados"] == [p["termo_acero"].id, p["termo_dep"].id]
     nothing = buy("quiero comprar")
     assert "¿Qué producto quieres agregar?" in nothing.text
+
+
+def test_yes_after_a_single_product_adds_it(sales_shop: SalesShop) -> None:
+    licuadora = sales_shop.products["licuadora"]
+    reply = buy("sí, agrégalo", slots={"productos_mostrados": [licuadora.id]})
+    assert reply.facts["order"]["items"][0]["product_id"] == licuadora.id
+    assert reply.text.endswith("¿Quieres algo más?")
