@@ -32,6 +32,11 @@ from tests.rasa.conftest import (
 ACTION_SERVER_TIMEOUT_S = 120.0
 
 
+def _external_rasa() -> str | None:
+    """`TEST_RASA_URL` outside CI (CI always starts its own Rasa with the current model)."""
+    return None if os.environ.get("CI") else os.environ.get("TEST_RASA_URL")
+
+
 @pytest.fixture(scope="session")
 def action_server_url() -> str:
     """Where this session's action server listens (started on demand).
@@ -39,7 +44,7 @@ def action_server_url() -> str:
     With `TEST_RASA_URL` (a Rasa you started yourself, to skip its minute-long start in a
     development loop), `TEST_ACTION_SERVER_URL` must name the action URL that Rasa uses.
     """
-    if os.environ.get("TEST_RASA_URL"):
+    if _external_rasa():
         return os.environ["TEST_ACTION_SERVER_URL"].removesuffix("/webhook")
     return f"http://127.0.0.1:{_free_port()}"
 
@@ -49,8 +54,8 @@ def rasa_server(
     tmp_path_factory: pytest.TempPathFactory, action_server_url: str
 ) -> Iterator[RasaServer]:
     """Start ``rasa run --enable-api`` with the current model once per test session."""
-    external = os.environ.get("TEST_RASA_URL")
-    if external and not os.environ.get("CI"):
+    external = _external_rasa()
+    if external:
         yield RasaServer(
             url=external.rstrip("/"), model=Path(os.environ.get("TEST_RASA_MODEL", ""))
         )
