@@ -40,10 +40,16 @@ def open_order(turn: Turn) -> Order | None:
 
 
 def quantity_words(tracker: Tracker) -> str | None:
-    """The `cantidad` entity, else the message without the product phrase (may be None)."""
+    """The `cantidad` entity, else the message without the product phrase (may be None).
+
+    A bare "sí" answering "¿Te agrego 2?" uses the `cantidad` slot of that question.
+    """
     value = entity(tracker, "cantidad")
     if value is not None:
         return value
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    if intent == "afirmar" and tracker.get_slot("cantidad"):
+        return str(tracker.get_slot("cantidad"))
     text = latest_text(tracker)
     phrase = entity(tracker, "producto")
     if phrase:
@@ -67,8 +73,9 @@ class ActionAgregarProducto(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Events:
-        """Add to the cart, answering with the line and the cart total."""
-        return run_turn(self.name(), dispatcher, tracker, self._handle)
+        """Add to the cart, answering with the line and the cart total (quantity consumed)."""
+        events = run_turn(self.name(), dispatcher, tracker, self._handle)
+        return [*events, SlotSet("cantidad", None)]
 
     def _handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
         try:

@@ -13,6 +13,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.respond import pesos, say
 from actions.services import catalog
+from actions.services.quantities import find_quantity
 from actions.turn import Turn, entity, latest_text, run_turn
 from db.models import Product
 
@@ -88,7 +89,9 @@ def select_products(turn: Turn, tracker: Tracker, *, k: int = SHOW_MAX) -> Selec
     if _CHEAP.search(folded) or _PRICEY.search(folded):
         # "el celular más barato": rank the products named like the query, not accessories
         by_name = [p for p in found if catalog.name_hits(query, p) > 0]
-        found = sorted(by_name or found, key=lambda p: p.price, reverse=bool(_PRICEY.search(folded)))
+        found = sorted(
+            by_name or found, key=lambda p: p.price, reverse=bool(_PRICEY.search(folded))
+        )
     return Selection(query, found)
 
 
@@ -133,8 +136,13 @@ class ActionBuscarProducto(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        """Answer a catalog question and remember the products shown."""
-        return run_turn(self.name(), dispatcher, tracker, self._handle)
+        """Answer a catalog question and remember the products shown.
+
+        The `cantidad` slot keeps only this message's quantity, so a "sí" to "¿Te agrego 2?"
+        adds 2 and an older quantity never leaks into a later answer.
+        """
+        events = run_turn(self.name(), dispatcher, tracker, self._handle)
+        return [*events, SlotSet("cantidad", entity(tracker, "cantidad"))]
 
     def _handle(
         self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker
@@ -148,9 +156,19 @@ class ActionBuscarProducto(Action):
             "query": selection.query,
             "products": [catalog.product_fact(p) for p in products],
         }
+        wanted = find_quantity(entity(tracker, "cantidad"))
         if len(products) == 1:
             p = products[0]
-            if p.stock > 0:
+            if wanted is not None and wanted > 1 and p.stock > 0:
+                facts["quantities"] = [wanted]
+                enough = wanted <= p.stock
+                text = (
+                    f"Sí, tenemos {p.stock} de {p.name} a {pesos(p.price)} c/u."
+                    f" ¿Te agrego {wanted}?"
+                    if enough
+                    else f"De {p.name} solo tenemos {p.stock} ({pesos(p.price)} c/u). ¿Te sirven?"
+                )
+            elif p.stock > 0:
                 stock = "la última unidad" if p.stock == 1 else f"{p.stock} unidades"
                 text = (
                     f"{p.name} cuesta {pesos(p.price)} y tenemos {stock}. ¿Te lo agrego al pedido?"

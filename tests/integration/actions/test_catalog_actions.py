@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from actions.cart import ActionAgregarProducto
 from actions.catalog import ActionBuscarProducto
 from actions.runtime import Runtime
 from actions.search import CatalogSearch, SearchSettings
@@ -111,3 +112,29 @@ def test_sql_fallback_when_the_search_service_fails(
     assert {f["id"] for f in reply.facts["products"]} == {p["termo_acero"].id, p["termo_dep"].id}
     nothing = run_action(ACTION, make_tracker("motosierra", entities={"producto": "motosierra"}))
     assert nothing.facts["products"] == []
+
+
+def test_asking_for_a_quantity_answers_against_the_real_stock(sales_shop: SalesShop) -> None:
+    enough = run_action(
+        ACTION,
+        make_tracker("¿tienen 2 licuadoras?", entities={"producto": "licuadora", "cantidad": "2"}),
+    )
+    assert "Sí, tenemos 4 de Licuadora" in enough.text and enough.facts["quantities"] == [2]
+    short = run_action(
+        ACTION,
+        make_tracker("¿hay 10 licuadoras?", entities={"producto": "licuadora", "cantidad": "10"}),
+    )
+    assert "solo tenemos 4" in short.text and short.facts["products"][0]["stock"] == 4
+
+
+def test_yes_to_a_quantity_question_adds_that_quantity(sales_shop: SalesShop) -> None:
+    asked = run_action(
+        ACTION,
+        make_tracker("¿tienen 2 licuadoras?", entities={"producto": "licuadora", "cantidad": "2"}),
+    )
+    assert asked.slots["cantidad"] == "2"
+    slots = {"productos_mostrados": asked.slots["productos_mostrados"], "cantidad": "2"}
+    added = run_action(ActionAgregarProducto(), make_tracker("sí", intent="afirmar", slots=slots))
+    assert added.facts["order"]["items"][0]["quantity"] == 2 and added.slots["cantidad"] is None
+    plain = run_action(ACTION, make_tracker("¿y termos?", entities={"producto": "termos"}))
+    assert plain.slots["cantidad"] is None  # an old quantity does not carry over
