@@ -139,9 +139,7 @@ def add_item(
         session.add(order)
     _editable(order)
     if line is None:
-        line = OrderItem(
-            shop_id=shop_id, product_id=product_id, quantity=wanted, unit_price=product.price
-        )
+        line = OrderItem(shop_id=shop_id, product_id=product_id, unit_price=product.price)
         order.items.append(line)
     line.quantity = wanted
     recompute_total(session=session, order=order)
