@@ -32,7 +32,7 @@ def send(http: httpx.Client, shop: str, user: str, message: str) -> dict[str, An
     """POST one message to `/chat`; returns the JSON answer (raises on HTTP errors)."""
     resp = http.post("/chat", json={"shop": shop, "user": user, "message": message})
     resp.raise_for_status()
-    return resp.json()  # type: ignore[no-any-return]
+    return resp.json()
 
 
 def show(console: Console, answer: dict[str, Any]) -> None:

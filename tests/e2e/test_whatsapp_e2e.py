@@ -4,6 +4,7 @@ model and the real action server; Twilio and the LLMs are fakes on 127.0.0.1."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -50,6 +51,10 @@ def _orders(sf: sessionmaker[Session], phone: str) -> list[Order]:
         return orders
 
 
+def _turns_logged(sf: sessionmaker[Session], phone: str, n: int) -> Callable[[], bool]:
+    return lambda: len(turn_logs(sf, phone)) == n
+
+
 def _transcript(sf: sessionmaker[Session], phone: str) -> str:
     return "\n".join(
         f"> {lg.message}\n  [{lg.intent} {lg.actions}] {lg.final_reply}"
@@ -63,7 +68,7 @@ def test_whole_whatsapp_purchase(
     with stack() as client:
         for n, (text, _, _) in enumerate(PURCHASE, start=1):
             send_whatsapp(client, phone, text)
-            wait_for(lambda n=n: len(turn_logs(e2e_sf, phone)) == n)
+            wait_for(_turns_logged(e2e_sf, phone, n))
     transcript = _transcript(e2e_sf, phone)
     logs = turn_logs(e2e_sf, phone)
     assert [lg.message for lg in logs] == [t for t, _, _ in PURCHASE]

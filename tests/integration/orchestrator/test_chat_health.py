@@ -138,7 +138,8 @@ def test_terminal_chat_client(
     db_url: str, fake_rasa: FakeRasa, fake_twilio: FakeTwilio, shop: Shop
 ) -> None:
     chat_cli = _chat_script()
-    console = Console(file=io.StringIO(), width=100, force_terminal=False)
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=100, force_terminal=False)
     inputs = iter(["¡Hola!", "", "/nuevo", "/salir"])
     app = create_app(settings_for(db_url, fake_rasa.url, fake_twilio.url))
     with _serve(app) as url, httpx.Client(base_url=url, timeout=30) as http:
@@ -147,7 +148,7 @@ def test_terminal_chat_client(
         one = chat_cli.main(["--url", url, "--shop", "tienda", "--message", "hola"])
     with httpx.Client(base_url=url) as http:  # the server is gone now
         down = chat_cli.repl(http, "tienda", "u", console, _answers("hola", "/salir"))
-    out = console.file.getvalue()
+    out = buffer.getvalue()
     assert code == bad == one == down == 0
     assert "¡Hola! ¿En qué te puedo ayudar?" in out and "intención: consultar_inventario" in out
     assert "Nueva conversación como +57300" in out and "Error 404" in out

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.fakes.llm import INVENTED, FakeLLM
@@ -33,16 +35,17 @@ def _llm_settings(provider: str, fake: FakeLLM, timeout: float = 8.0) -> dict[st
     }
 
 
-def _chat(client, text: str = "¿tienen arroz?") -> dict:  # type: ignore[no-untyped-def]
+def _chat(client: TestClient, text: str = "¿tienen arroz?") -> dict[str, Any]:
     resp = client.post("/chat", json={"shop": "tienda", "user": "+573001234567", "message": text})
     assert resp.status_code == 200, resp.text
-    return resp.json()  # type: ignore[no-any-return]
+    data: dict[str, Any] = resp.json()
+    return data
 
 
 @pytest.fixture(params=["openrouter", "gemini"])
 def provider(request: pytest.FixtureRequest) -> str:
     """Both providers."""
-    return request.param  # type: ignore[no-any-return]
+    return str(request.param)
 
 
 def test_faithful_rewrite_passes_the_guard(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -14,7 +15,7 @@ from orchestrator.settings import DEV_SECRET, Settings
 
 
 def test_texts_are_paired_with_the_payload_that_follows() -> None:
-    raw = [
+    raw: list[dict[str, Any]] = [
         {"recipient_id": "demo:+57", "text": "Encontré 2 productos."},
         {
             "recipient_id": "demo:+57",
@@ -83,7 +84,7 @@ def test_settings_reject_dev_secret_outside_development_and_missing_keys() -> No
     with pytest.raises(ValidationError, match="GEMINI_API_KEY"):
         Settings(_env_file=None, llm_provider="gemini")  # type: ignore[call-arg]
     with pytest.raises(ValidationError):
-        Settings(_env_file=None, llm_provider="gpt")  # type: ignore[call-arg]
+        Settings(_env_file=None, llm_provider="gpt")  # type: ignore[call-arg, arg-type]
 
 
 def test_dev_secret_is_the_action_servers() -> None:
