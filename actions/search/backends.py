@@ -47,9 +47,9 @@ class ChargramBackend:
     """
 
     name = "chargram"
-    version = "1"
+    version = "2"
 
-    def __init__(self, dim: int = 1024) -> None:
+    def __init__(self, dim: int = 512) -> None:
         self.dim = dim
         self._cache: dict[str, tuple[int, float]] = {}
 

@@ -1,9 +1,10 @@
 """`CatalogSearch`: per-shop hybrid search that keeps itself in step with the catalog.
 
 Each shop has a `ShopIndex` in memory, persisted under `<index_dir>/<shop_id>/`. Before a
-search (at most every `refresh_interval_s`), a cheap aggregate query (product count, active
-count, newest `updated_at`, highest id) tells whether the catalog moved; if it did, only
-products whose text changed are re-embedded and removed or deactivated ones are dropped.
+search (at most every `refresh_interval_s`), a cheap aggregate query (product count, newest
+`updated_at`) tells whether the catalog moved; if it did, only products whose text changed
+are re-embedded and removed or deactivated ones are dropped. Above `async_check_min`
+products that check itself runs in the background.
 
 Two locks per shop: `lock` guards the index while it is read or changed (short), and
 `refresh_lock` lets one refresh run at a time. Embedding happens outside `lock`, so searches
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import structlog
-from sqlalchemy import Integer, case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from actions.search.backends import Embedder, make_backend
@@ -92,10 +93,13 @@ class CatalogSearch:
         cleaned = clean_query(query)
         state = self._state(shop_id)
         if time.monotonic() - state.checked_at >= self.settings.refresh_interval_s:
-            try:
-                self._update(shop_id, state, wait=False)
-            except Exception:
-                log.exception("search_refresh_failed", shop_id=shop_id)
+            if state.index is not None and len(state.index) > self.settings.async_check_min:
+                self._update_in_background(shop_id, state)
+            else:
+                try:
+                    self._update(shop_id, state, wait=False)
+                except Exception:
+                    log.exception("search_refresh_failed", shop_id=shop_id)
         hits: list[SearchHit] | None = None
         if state.lock.acquire(timeout=self.settings.lock_timeout_s):
             try:
@@ -122,13 +126,22 @@ class CatalogSearch:
             self._run(shop_id, state, index, True, index.plan(products), stamp, progress)
             return len(index)
 
-    def wait_idle(self, shop_id: int, timeout: float | None = None) -> bool:
-        """Wait for a background refresh of the shop to finish; False on timeout."""
-        worker = self._state(shop_id).worker
-        if worker is not None:
-            worker.join(timeout)
-            return not worker.is_alive()
-        return True
+    def wait_idle(self, shop_id: int, timeout: float = 60.0) -> bool:
+        """Wait until no refresh of the shop runs (background ones included); False on timeout."""
+        state = self._state(shop_id)
+        deadline = time.monotonic() + timeout
+        while True:
+            worker = state.worker
+            if worker is not None and worker.is_alive():
+                worker.join(max(0.0, deadline - time.monotonic()))
+                if worker.is_alive():
+                    return False
+                continue
+            if not state.refresh_lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                return False
+            state.refresh_lock.release()
+            if state.worker is None or not state.worker.is_alive():
+                return True
 
     # ---- internals ---------------------------------------------------------------------
     def _sql(self, shop_id: int, query: str, k: int) -> list[SearchHit]:
@@ -182,6 +195,21 @@ class CatalogSearch:
         finally:
             if not handed_off:
                 state.refresh_lock.release()
+
+    def _update_in_background(self, shop_id: int, state: _ShopState) -> None:
+        """Check (and apply) catalog changes without making this search wait for them."""
+        if state.worker is not None and state.worker.is_alive():
+            return
+        state.checked_at = time.monotonic()  # one check per interval, even while it runs
+
+        def check() -> None:
+            try:
+                self._update(shop_id, state, wait=False)
+            except Exception:
+                log.exception("search_refresh_failed", shop_id=shop_id)
+
+        state.worker = threading.Thread(target=check, daemon=True, name=f"search-check-{shop_id}")
+        state.worker.start()
 
     def _run_and_release(
         self,
@@ -248,12 +276,17 @@ def build_catalog_search(
 
 
 def catalog_stamp(session: Session, shop_id: int) -> tuple[Any, ...]:
-    """What changes whenever the shop's catalog does: counts, newest update, highest id."""
-    active = func.sum(case((Product.active.is_(True), 1), else_=0), type_=Integer)
+    """What changes whenever the shop's catalog does: product count and newest `updated_at`.
+
+    Inserts and deletes change the count; every change through the ORM, Core `update()` or
+    `db.catalog_io` bumps `updated_at`. (Raw SQL that skips `updated_at` goes unnoticed until
+    the next `refresh`/`build`.) An index on `products (shop_id, updated_at)` makes this a
+    couple of index lookups on any catalog size.
+    """
     row = session.execute(
-        select(
-            func.count(Product.id), active, func.max(Product.updated_at), func.max(Product.id)
-        ).where(Product.shop_id == shop_id)
+        select(func.count(Product.id), func.max(Product.updated_at)).where(
+            Product.shop_id == shop_id
+        )
     ).one()
     return tuple(row)
 

@@ -30,6 +30,8 @@ class SearchSettings(BaseSettings):
         lock_timeout_s: a search waits this long for the shop's index lock (held briefly
             while changes are applied), then answers from SQL text search instead.
         embed_batch: products embedded per batch while building.
+        async_check_min: above this many indexed products, the change check runs in a
+            background thread instead of before the search.
         inline_max: a search that finds more products than this to embed hands the work to a
             background thread (and answers from the current index or SQL meanwhile).
     """
@@ -49,3 +51,4 @@ class SearchSettings(BaseSettings):
     lock_timeout_s: Annotated[float, Field(ge=0.0)] = 2.0
     embed_batch: Annotated[int, Field(ge=1)] = 256
     inline_max: Annotated[int, Field(ge=0)] = 500
+    async_check_min: Annotated[int, Field(ge=0)] = 5000

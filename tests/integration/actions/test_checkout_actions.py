@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from actions.cart import ActionAgregarProducto
+from actions.cart import ActionAgregarProducto, ActionQuitarProducto
 from actions.checkout import ActionCerrarPedido, ActionConfirmarPedido, ActionIniciarCheckout
 from actions.checkout_form import ValidateDatosClienteForm
 from db.models import Client, Order, Product
@@ -197,6 +197,20 @@ def test_close_when_stock_ran_out_keeps_the_order_open(
     session.expire_all()
     order = session.scalars(select(Order)).one()
     assert order.state == "recolectando_datos" and order.client_id is None
+    session.rollback()
+
+    # the shopper adjusts, confirms again and the data typed before is reused
+    slots = {**DATA, "pedido_id": float(order.id)}
+    run_action(
+        ActionQuitarProducto(),
+        make_tracker("deja solo 1", entities={"producto": "termo", "cantidad": "1"}, slots=slots),
+    )
+    again = run_action(ActionConfirmarPedido(), make_tracker("confirmar pedido", slots=slots))
+    assert again.facts["order"]["state"] == "pendiente" and "¿Confirmas" in again.text
+    restart = run_action(ActionIniciarCheckout(), make_tracker("sí", intent="afirmar", slots=slots))
+    assert "datos que ya me diste" in restart.text and "cedula" not in restart.slots
+    closed = run_action(ActionCerrarPedido(), make_tracker("sí", slots=slots))
+    assert closed.facts["order"]["state"] == "cerrada" and closed.facts["order"]["total"] == 35900
 
 
 def test_close_without_checkout_asks_to_confirm(sales_shop: SalesShop) -> None:

@@ -132,6 +132,7 @@ LEGAL = [
     ("pendiente", "recolectando_datos"),
     ("pendiente", "cancelada"),
     ("recolectando_datos", "cerrada"),
+    ("recolectando_datos", "pendiente"),
     ("recolectando_datos", "cancelada"),
 ]
 STATES = ["iniciada", "pendiente", "recolectando_datos", "cerrada", "cancelada"]
