@@ -26,15 +26,15 @@ cortafrio|serrucho|segueta|prensa de banco|taladro inalambrico de 20v|tarraja|re
 pulidora de 4 pulgadas|disco de corte|broca escalonada|taco fisher|tornillos autoperforantes
 soldadura 6013|careta para soldar|guantes de vaqueta|gafas de seguridad|tapabocas n95
 manguera de 1/2|aspersor giratorio|semillas de tomate|sustrato para orquideas|fertilizante 15-15
-matas de sabila|bulbos de tulipan|azadon|machete de monte|hoz|podadora de altura|tijera de jardin
-cuerdas de violin|puas de guitarra|correa para guitarra|cejilla|metronomo|teclado de 61 teclas
-bombo legüero|tambora|guiro|cajon flamenco|flauta traversa|boquilla de trompeta|partituras
+matas de sabila|bulbos de tulipan|azadon|hoz|podadora de altura|tijera de jardin
+puas de guitarra|correa para guitarra|cejilla|metronomo|teclado de 61 teclas
+bombo legüero|tambora|guiro|cajon flamenco|flauta traversa|partituras
 hilo encerado|cuentas de madera|agujas de crochet|lana merino|tela de algodon|entretela|bies
 pintura acrilica|pinceles planos|bastidor|pegante de contacto|papel crepe|foamy escarchado
-bujia iridium|aceite 2t|filtro de aire|liquido de frenos|kit de arrastre|guaya del clutch
+bujia iridium|filtro de aire|liquido de frenos|kit de arrastre|guaya del clutch
 manigueta|pito para moto|direccionales led|sillin|parrilla para moto|forro para moto
 bombas de latex|letrero de feliz cumpleaños|vela numero 5|gorros de fiesta|cotillon
-platos desechables|cubiertos de plastico|mantel de papel|caja sorpresa|pinata de dinosaurio
+platos desechables|cubiertos de plastico|caja sorpresa|pinata de dinosaurio
 chupo de entretencion|pañitos para bebe|crema antipañalitis|cargador de bebe|coche paseador
 tapete de gateo|cojin de lactancia|bañera plegable|sonajero|cobijita de bebe|cuna corral
 carrete de pesca|linea trenzada|senuelos|plomadas|nasa|chaleco salvavidas|remos de aluminio
@@ -47,13 +47,27 @@ panel solar|inversor de corriente|controlador de carga|reflector solar|bateria d
 breaker de 20 amperios|tomacorriente doble|interruptor sencillo|caja de paso|tubo conduit
 sanitario ahorrador|griferia para lavamanos|sifon|flotador para tanque|llave de paso|teflon
 baldosa antideslizante|boquilla gris|pegacor|llana dentada|cortadora de ceramica|nivel laser
+carburador|amortiguadores|retenedores|empaques|rodamientos|pernos|arandelas|chazos|grapadora
+cincel|mazo|barreta|palustre|plomada|escuadra|compas|estopa|thinner|laca|sellador|masilla
+bandola|tiple|requinto|marimba|cununo|quena|zampoña|pandereta|castañuelas|xilofono|ocarina
+estambre|macrame|fieltro|abalorios|dijes|broches|ojalillos|remaches|velcro|elastico|encaje
+guirnaldas|mascaras|pelucas|confites|bengalas|burbujero|matracas|espantasuegras|cornetas
+biberon|babero|chupeta|andadera|mecedora|corral|termometro|aspirador nasal
+carnada|boyas|arpones|atarrayas|anzuelos|señuelos|linternas frontales|hieleras|brujulas
+bebedero para pollos|comedero para gallinas|bolsas para vivero
+soporte para celular de moto|funda para asiento|protector para tanque|cubierta para bicicleta
+repuesto para licuadora industrial|cadena para motosierra
+estante para herramientas|gancho para bicicleta|organizador para tornillos|base para televisor
+kit para tinturar|pintura para tela|marcador para vidrio|pegante para porcelana|tiza para sastre
+cepillo para caballo|herradura|montura|cabestro|bozal para perro grande|cascabel para gato
 """.replace("\n", "|")
 PRODUCT_LIST = [p.strip() for p in PRODUCTS.split("|") if p.strip()]
 
 CATEGORIES = [
     "ferreteria", "jardineria", "musica", "manualidades", "repuestos", "fiestas", "bebes",
     "pesca", "reposteria", "electricidad", "plomeria", "construccion", "energia solar",
-    "mascotas", "herramientas electricas",
+    "mascotas", "herramientas electricas", "herramientas", "carpinteria", "pintura",
+    "agricultura", "ganaderia", "costura", "instrumentos de viento", "accesorios para moto",
 ]  # fmt: skip
 
 QUANTITIES = [
@@ -84,7 +98,8 @@ ASK = [
 ASK_CATEGORY = [
     "que tienen de [{c}](categoria)?", "que hay en [{c}](categoria)",
     "muestrame lo de [{c}](categoria)", "tienen cosas de [{c}](categoria)?",
-    "que productos de [{c}](categoria) manejan",
+    "que productos de [{c}](categoria) manejan", "que venden en [{c}](categoria)?",
+    "que tienes de [{c}](categoria)", "y de [{c}](categoria) que hay?",
 ]  # fmt: skip
 
 BUY = [
@@ -107,6 +122,9 @@ REMOVE = [
     "elimina la [{p}](producto)", "mejor sin el [{p}](producto)",
     "cambia el [{p}](producto) a [{n}](cantidad)", "deja el [{p}](producto) en [{n}](cantidad)",
     "que sean [{n}](cantidad) [{p}](producto) nada mas",
+    "cambia los [{p}](producto) a [{n}](cantidad)",
+    "reduce las [{p}](producto) a [{n}](cantidad)", "baja el [{p}](producto) a [{n}](cantidad)",
+    "mejor solo [{n}](cantidad) [{p}](producto)", "sacame el [{p}](producto) del carrito",
 ]  # fmt: skip
 
 FIRST = [
@@ -114,11 +132,18 @@ FIRST = [
     "Ingrid", "Jaime", "Karen", "Lorena", "Manuel", "Nelson", "Olga", "Patricia", "Ramiro",
     "Sandra", "Tatiana", "Ulises", "Veronica", "Yesenia", "Zoraida", "jhonatan", "marisol",
     "duvan", "estefania", "brayan", "luz dary", "maria camila", "juan david", "ana lucia",
+    "Alejandra", "Bernardo", "Catalina", "Diego", "Elkin", "Francisco", "Gustavo", "Isabella",
+    "Jennifer", "Leonardo", "Mauricio", "Natalia", "Orlando", "Pilar", "Rocio", "Sergio",
+    "Valeria", "Wilmer", "Yolanda", "camilo", "daniela", "felipe", "jorge", "lina", "oscar",
+    "Maria del Pilar", "Jose Manuel", "Luis Alberto", "Carlos Arturo", "Martha Lucia",
 ]  # fmt: skip
 LAST = [
     "Acosta", "Bermudez", "Cano", "Diaz", "Estrada", "Franco", "Giraldo", "Hoyos", "Jaramillo",
     "Londoño", "Moreno", "Nieto", "Orozco", "Parra", "Quiroga", "Salcedo", "Tobon", "Uribe",
     "Velez", "Zuluaga", "garcia", "rojas", "munoz", "agudelo", "betancur", "carvajal",
+    "Arango", "Bedoya", "Castro", "Duarte", "Escobar", "Fonseca", "Guerrero", "Herrera",
+    "Ibañez", "Leon", "Mendoza", "Navarro", "Ochoa", "Pardo", "Ramirez", "Sanchez", "Torres",
+    "Valencia", "Yepes", "mejia", "gomez", "castaño", "ospina", "restrepo", "cardona",
 ]  # fmt: skip
 NAME = [
     "me llamo [{x}](nombre)", "mi nombre es [{x}](nombre)", "soy [{x}](nombre)",
@@ -128,6 +153,11 @@ BARRIOS = [
     "Las Acacias", "El Tesoro", "Buenos Aires", "Santa Monica", "La Castellana", "El Carmen",
     "Villa Hermosa", "Los Pinos", "Prado Centro", "La America", "Boston", "Castilla",
     "Robledo", "El Bosque", "San Cristobal", "La Estrella", "Modelia", "Cedritos",
+    "Aranjuez", "Belen", "Campo Valdes", "Doce de Octubre", "Envigado Centro", "Galerias",
+    "Hayuelos", "Ismael Perdomo", "Kennedy Central", "La Soledad", "Marsella", "Normandia",
+    "Olaya", "Pablo VI", "Restrepo", "Suba Rincon", "Timiza", "Usaquen", "Villa Luz",
+    "el jardin", "la primavera", "los colores", "san joaquin", "las palmas", "el dorado",
+    "Colonia Juarez", "Colonia del Valle", "Villa Crespo", "Caballito", "Miraflores", "Surco",
 ]  # fmt: skip
 BARRIO = [
     "barrio [{b}](barrio)", "en el barrio [{b}](barrio)", "vivo en [{b}](barrio)",
@@ -150,6 +180,10 @@ def _name(rng: random.Random) -> str:
     return name.lower() if rng.random() < 0.4 else name
 
 
+def _case(rng: random.Random, text: str) -> str:
+    return text.lower() if rng.random() < 0.4 else text
+
+
 def _block(intent: str, examples: list[str]) -> str:
     lines = "\n".join(f"      - {e}" for e in dict.fromkeys(examples))
     return f"  - intent: {intent}\n    examples: |\n{lines}\n"
@@ -162,8 +196,8 @@ def generate() -> str:
     ask += [_fill(rng, t) for t in ASK_CATEGORY for _ in range(2)]
     buy = [_fill(rng, t) for t in BUY for _ in range(5)]
     remove = [_fill(rng, t) for t in REMOVE for _ in range(3)]
-    data = [rng.choice(NAME).format(x=_name(rng)) for _ in range(40)]
-    data += [t.format(b=b) for b in BARRIOS for t in [rng.choice(BARRIO)]]
+    data = [rng.choice(NAME).format(x=_name(rng)) for _ in range(110)]
+    data += [rng.choice(BARRIO).format(b=_case(rng, b)) for b in BARRIOS for _ in range(2)]
     header = (
         "# GENERATED by rasa_project/tools/generar_variedad.py: edit the script, not this file.\n"
         "# Many different product words, names and barrios in WhatsApp-style templates.\n"
