@@ -1,9 +1,10 @@
 """Spelling correction against the shop's own vocabulary.
 
 A query word the catalog never uses ("licuadra", "microhondas", "rompecabesas") is replaced
-by the catalog word one edit away (two from nine letters), found through shared character
-trigrams. Only the shop's words are candidates, so a correction always points at something
-the shop sells; words already in the vocabulary, short words and numbers stay as typed.
+by the catalog word one edit away (two from eleven letters: at two edits "croquetas" would
+become "chaquetas"), found through shared character trigrams. Only the shop's words are
+candidates, so a correction always points at something the shop sells; words already in the
+vocabulary, short words and numbers stay as typed.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ class Vocabulary:
         shared: Counter[str] = Counter()
         for gram in _trigrams(word):
             shared.update(self._by_gram.get(gram, ()))
-        limit = 1 if len(word) < 9 else 2
+        limit = 1 if len(word) < 11 else 2
         best: tuple[int, int, str] | None = None
         for candidate, _ in shared.most_common(CANDIDATES):
             distance = edit_distance(word, candidate, limit)
