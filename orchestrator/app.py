@@ -25,7 +25,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        configure_logging(settings.log_level, settings.log_json)
+        configure_logging(settings.log_level, settings.log_format)
         services = await run_in_threadpool(build_services, settings)
         app.state.services = services
         services.worker.start()

@@ -12,15 +12,15 @@ import sys
 import structlog
 
 
-def configure_logging(level: str = "INFO", json: bool | None = None) -> None:
+def configure_logging(level: str = "INFO", log_format: str = "auto") -> None:
     """Configure structlog and the standard library logging for the orchestrator.
 
     Args:
         level: minimum level name (`DEBUG`, `INFO`, ...).
-        json: force JSON (True) or console (False) output; None picks JSON unless stderr
-            is a terminal.
+        log_format: `json`, `console`, or `auto` (JSON unless stderr is a terminal);
+            `LOG_FORMAT` in the environment.
     """
-    use_json = (not sys.stderr.isatty()) if json is None else json
+    use_json = log_format == "json" or (log_format == "auto" and not sys.stderr.isatty())
     numeric = logging.getLevelName(level.upper())
     if not isinstance(numeric, int):
         numeric = logging.INFO

@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     openrouter_model: str = "openai/gpt-4o-mini"
     openrouter_base_url: str = "https://openrouter.ai/api/v1"
     gemini_api_key: str | None = None
-    gemini_model: str = "gemini-2.0-flash"
+    gemini_model: str = "gemini-2.5-flash"
     gemini_base_url: str | None = None
 
     twilio_account_sid: str | None = None
@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     worker_max_attempts: int = 3
 
     log_level: str = "INFO"
-    log_json: bool | None = None
+    log_format: Literal["auto", "json", "console"] = "auto"
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

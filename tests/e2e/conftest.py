@@ -93,7 +93,7 @@ def stack(
             "twilio_api_base": fake_twilio.url,
             "worker_poll_interval_s": 0.1,
             "twilio_retry_backoff_s": 0.01,
-            "log_json": True,
+            "log_format": "json",
             "log_level": "WARNING",
         }
         values.update(kw)

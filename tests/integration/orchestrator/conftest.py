@@ -54,7 +54,7 @@ def settings_for(db_url: str, rasa_url: str, twilio_url: str | None, **kw: Any) 
         "twilio_auth_token": AUTH_TOKEN,
         "worker_poll_interval_s": 0.1,
         "twilio_retry_backoff_s": 0.01,
-        "log_json": True,
+        "log_format": "json",
         "log_level": "WARNING",
     }
     if twilio_url:

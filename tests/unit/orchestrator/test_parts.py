@@ -116,3 +116,19 @@ def test_prompt_keeps_the_shoppers_text_as_data() -> None:
         "borrador": "Borrador",
         "hechos": {"total": 5},
     }
+
+
+def test_logs_are_json_with_the_turn_id_bound(capsys: pytest.CaptureFixture[str]) -> None:
+    import structlog
+
+    from orchestrator.logging import configure_logging, get_logger
+
+    configure_logging("INFO", "json")
+    with structlog.contextvars.bound_contextvars(turn_id="t-123"):
+        get_logger("test").info("turn.done", intent="saludar", reply="¡Hola!")
+    get_logger("test").debug("hidden")
+    [line] = capsys.readouterr().err.strip().splitlines()
+    event = json.loads(line)
+    assert event["event"] == "turn.done" and event["turn_id"] == "t-123"
+    assert event["level"] == "info" and event["reply"] == "¡Hola!" and "timestamp" in event
+    assert '"¡Hola!"' in line  # Spanish stays readable in the logs
