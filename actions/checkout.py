@@ -18,6 +18,15 @@ Events = list[dict[str, Any]]
 FORM_SLOTS = ("nombre", "cedula", "telefono", "email", "direccion", "barrio")
 
 
+def _has_form_data(tracker: Tracker, order_id: int) -> bool:
+    """True when the form's slots were filled for this very order (same `pedido_id`)."""
+    same = (
+        tracker.get_slot("pedido_id") is not None and int(tracker.get_slot("pedido_id")) == order_id
+    )
+    required = [s for s in FORM_SLOTS if s != "email"]
+    return same and all(tracker.get_slot(s) for s in required)
+
+
 class ActionConfirmarPedido(Action):
     """Show the summary, move the order to ``pendiente`` and ask "¿Confirmas?"."""
 
@@ -36,15 +45,11 @@ class ActionConfirmarPedido(Action):
         if order is None or not order.items:
             say(dispatcher, self.name(), EMPTY_CART, {"order": None})
             return []
-        if order.state == "iniciada":
+        if order.state != "pendiente":
             orders.confirm(session=turn.session, order=order)
-        if order.state == "recolectando_datos":
-            text = f"Ya estamos tomando tus datos para el pedido #{order.id}:\n{order_text(order)}"
-        else:
-            text = (
-                f"Este es tu pedido #{order.id}:\n{order_text(order)}\n"
-                "¿Confirmas el pedido? (sí / no)"
-            )
+        text = (
+            f"Este es tu pedido #{order.id}:\n{order_text(order)}\n¿Confirmas el pedido? (sí / no)"
+        )
         say(dispatcher, self.name(), text, {"order": orders.order_facts(order)})
         return [SlotSet("pedido_id", float(order.id))]
 
@@ -75,9 +80,12 @@ class ActionIniciarCheckout(Action):
             return [SlotSet("pedido_id", float(order.id)), FollowupAction("action_listen")]
         if order.state == "pendiente":
             orders.start_checkout(session=turn.session, order=order)
+        facts: dict[str, Any] = {"order": orders.order_facts(order)}
+        if _has_form_data(tracker, order.id):  # back after a failed close: keep the data
+            say(dispatcher, self.name(), "¡Perfecto! Uso los datos que ya me diste 👍", facts)
+            return [SlotSet("pedido_id", float(order.id))]
         events: Events = [SlotSet(slot, None) for slot in FORM_SLOTS]
         events.append(SlotSet("pedido_id", float(order.id)))
-        facts: dict[str, Any] = {"order": orders.order_facts(order)}
         client = checkout_data.find_client(
             session=turn.session, shop_id=turn.shop.id, phone=turn.phone
         )
@@ -140,7 +148,7 @@ class ActionCerrarPedido(Action):
                 "Antes de cerrar necesito que confirmes el pedido:\n"
                 f"{order_text(order)}\n¿Confirmas el pedido? (sí / no)"
             )
-            if order.state == "iniciada":
+            if order.state != "pendiente":
                 orders.confirm(session=turn.session, order=order)
             say(dispatcher, self.name(), text, {"order": orders.order_facts(order)})
             return []
@@ -186,7 +194,8 @@ class ActionCerrarPedido(Action):
         text = (
             "Lo siento 😕, mientras tanto se vendieron unidades y ya no alcanza:\n"
             + "\n".join(lines)
-            + "\nTu pedido sigue abierto: puedes cambiar la cantidad o quitar el producto."
+            + "\nTu pedido sigue abierto: cambia la cantidad o quita el producto y luego"
+            " escribe «confirmar pedido»."
         )
         facts = {
             "out_of_stock": [

@@ -2,7 +2,8 @@
 
 States: ``iniciada`` → ``pendiente`` → ``recolectando_datos`` → ``cerrada``, and ``cancelada``
 from any open state. Editing the items of a ``pendiente`` order sends it back to ``iniciada``
-(the shopper must confirm the new cart); a closed or cancelled order never changes again.
+(the shopper must confirm the new cart); ``recolectando_datos`` → ``pendiente`` shows the
+summary again (after a failed close, or when asked); closed and cancelled orders never change.
 
 Stock is checked when adding and re-checked when closing under a lock: ``SELECT ... FOR
 UPDATE`` on the product rows in product-id order on PostgreSQL; on SQLite every transaction
@@ -25,7 +26,7 @@ OPEN_STATES = ("iniciada", "pendiente", "recolectando_datos")
 TRANSITIONS: dict[str, frozenset[str]] = {
     "iniciada": frozenset({"pendiente", "cancelada"}),
     "pendiente": frozenset({"iniciada", "recolectando_datos", "cancelada"}),
-    "recolectando_datos": frozenset({"cerrada", "cancelada"}),
+    "recolectando_datos": frozenset({"cerrada", "pendiente", "cancelada"}),
     "cerrada": frozenset(),
     "cancelada": frozenset(),
 }
@@ -191,7 +192,7 @@ def recompute_total(*, session: Session, order: Order) -> int:
 
 
 def confirm(*, session: Session, order: Order) -> Order:
-    """``iniciada`` → ``pendiente`` (the shopper saw the summary). An empty cart raises."""
+    """``iniciada``/``recolectando_datos`` → ``pendiente`` (summary shown); empty cart raises."""
     if not order.items:
         raise OrderStateError(order.state, "pendiente")
     recompute_total(session=session, order=order)

@@ -197,10 +197,10 @@ def test_close_when_stock_ran_out_keeps_the_order_open(
     session.expire_all()
     order = session.scalars(select(Order)).one()
     assert order.state == "recolectando_datos" and order.client_id is None
-    session.rollback()
+    slots = {**DATA, "pedido_id": float(order.id)}
+    session.rollback()  # end the read transaction (SQLite: it holds the write lock)
 
     # the shopper adjusts, confirms again and the data typed before is reused
-    slots = {**DATA, "pedido_id": float(order.id)}
     run_action(
         ActionQuitarProducto(),
         make_tracker("deja solo 1", entities={"producto": "termo", "cantidad": "1"}, slots=slots),
