@@ -44,6 +44,27 @@ def shown_products(turn: Turn, tracker: Tracker) -> list[Product]:
     return catalog.load_products(session=turn.session, shop_id=turn.shop.id, ids=ids)
 
 
+def offered_product_id(tracker: Tracker) -> int | None:
+    """The product of "¿Te lo agrego al pedido?" when that was the bot's last question.
+
+    Read from the facts of the bot message before the latest user message, so a "sí"
+    adds exactly the product that was offered, whatever list was shown before it.
+    """
+    seen_user = False
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "user":
+            if seen_user:
+                return None
+            seen_user = True
+        elif seen_user and event.get("event") == "bot":
+            custom = (event.get("data") or {}).get("custom") or {}
+            products = (custom.get("facts") or {}).get("products") or []
+            if custom.get("action") == "action_buscar_producto" and len(products) == 1:
+                return int(products[0]["id"])
+            return None
+    return None
+
+
 def select_products(turn: Turn, tracker: Tracker, *, k: int = SHOW_MAX) -> Selection:
     """Resolve the latest message to products: a reference to the shown ones, else a search.
 
@@ -53,6 +74,13 @@ def select_products(turn: Turn, tracker: Tracker, *, k: int = SHOW_MAX) -> Selec
     """
     text = latest_text(tracker)
     phrase = entity(tracker, "producto")
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    offered = offered_product_id(tracker) if intent == "afirmar" and not phrase else None
+    if offered is not None:
+        ids = [offered]
+        again = catalog.load_products(session=turn.session, shop_id=turn.shop.id, ids=ids)
+        if again:
+            return Selection(text, again, referenced=True)
     shown = shown_products(turn, tracker)
     if phrase and shown:
         match = catalog.best_name_match(phrase, shown)

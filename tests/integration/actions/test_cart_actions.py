@@ -151,3 +151,30 @@ def test_yes_after_a_single_product_adds_it(sales_shop: SalesShop) -> None:
     reply = buy("sí, agrégalo", slots={"productos_mostrados": [licuadora.id]})
     assert reply.facts["order"]["items"][0]["product_id"] == licuadora.id
     assert reply.text.endswith("¿Quieres algo más?")
+
+
+def test_yes_adds_the_product_offered_last_not_the_list(sales_shop: SalesShop) -> None:
+    p = sales_shop.products
+    shown = [p["termo_acero"].id, p["termo_dep"].id, p["licuadora"].id]
+    offer = {
+        "event": "bot",
+        "text": "Termo deportivo 1 litro azul cuesta $29.900 ... ¿Te lo agrego al pedido?",
+        "data": {
+            "custom": {
+                "action": "action_buscar_producto",
+                "facts": {"products": [{"id": p["termo_dep"].id, "name": "Termo deportivo"}]},
+            }
+        },
+    }
+    events = [
+        {"event": "user", "text": "¿cuál es el más barato?"},
+        {"event": "action", "name": "action_buscar_producto"},
+        offer,
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "sí"},
+    ]
+    tracker = make_tracker(
+        "sí", intent="afirmar", slots={"productos_mostrados": shown}, events=events
+    )
+    reply = run_action(ActionAgregarProducto(), tracker)
+    assert [i["product_id"] for i in reply.facts["order"]["items"]] == [p["termo_dep"].id]
