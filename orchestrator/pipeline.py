@@ -61,7 +61,6 @@ class _Turn:
     user: str
     to_number: str
     text: str
-    num_media: int
     attempts: int
     received_at: Any
     shop: Shop | None
@@ -129,7 +128,6 @@ class Pipeline:
                 phone_of(row.from_number),
                 row.to_number,
                 row.body or "",
-                row.num_media or 0,
                 row.attempts or 0,
                 row.received_at,
                 shop,
@@ -210,9 +208,9 @@ class Pipeline:
             return self._fail(turn, "too_many_attempts", f"attempt {turn.attempts}")
         if turn.shop is None:
             return self._fail(turn, "unknown_shop", f"no shop for {turn.to_number}")
-        if not turn.text.strip():
+        if not turn.text.strip():  # media, location, contact, sticker...: text only for now
             turn.log.update(template_reply=MEDIA_ONLY, intent=None)
-            return [MEDIA_ONLY] if turn.num_media else []
+            return [MEDIA_ONLY]
         return self._converse(turn, turn.shop)
 
     def _fail(self, turn: _Turn, error_type: str, message: str) -> list[str]:

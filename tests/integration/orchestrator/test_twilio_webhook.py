@@ -179,3 +179,15 @@ def test_long_reply_is_sent_as_three_messages_in_order(
     assert all(b.endswith(".") for b in bodies)
     assert [o.seq for o in outbound(session_factory)] == [0, 1, 2]
     assert [o.provider_sid for o in outbound(session_factory)] == [s.sid for s in fake_twilio.sent]
+
+
+def test_location_share_without_text_is_not_left_unanswered(
+    app_client: AppFactory,
+    fake_twilio: FakeTwilio,
+    session_factory: sessionmaker[Session],
+) -> None:
+    form = whatsapp_form("", MessageType="location", Latitude="6.2", Longitude="-75.5")
+    with app_client() as client:
+        assert post_signed(client, "/twilio/whatsapp", form).status_code == 200
+        wait_for(lambda: fake_twilio.sent)
+    assert "solo entiendo mensajes de texto" in fake_twilio.sent[0].body
