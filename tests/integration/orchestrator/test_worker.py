@@ -156,3 +156,35 @@ def test_store_inbound_is_idempotent(session_factory: sessionmaker[Session]) -> 
     assert one.created and not two.created and one.id == two.id
     assert chat.created and chat.id != one.id
     assert [m.body for m in inbound(session_factory)] == ["hola", "hola"]
+
+
+def test_two_workers_on_postgresql_never_claim_the_same_conversation(pg_url: str) -> None:
+    from db.session import make_engine, make_session_factory
+
+    engine = make_engine(pg_url)
+    sf = make_session_factory(engine)
+    try:
+        with sf() as s:
+            for frm in (USER, USER, OTHER, OTHER, "+573005550000"):
+                s.add(
+                    InboundMessage(
+                        provider="twilio",
+                        provider_message_id=message_sid(),
+                        from_number=frm,
+                        to_number=SHOP_NUMBER,
+                        body=frm,
+                    )
+                )
+            s.commit()
+        with sf() as a, sf() as b:
+            first = queue.claim(a, "worker-a", 2)  # rows locked, not committed yet
+            second = queue.claim(b, "worker-b", 10)  # skips the locked rows
+            b.commit()
+            a.commit()
+        assert len(first) == 2 and not set(first) & set(second)
+        with sf() as s:
+            claimed = [s.get(InboundMessage, i) for i in first + second]
+            senders = [m.from_number for m in claimed if m is not None]
+        assert len(senders) == len(set(senders)) == 3  # one per conversation, none twice
+    finally:
+        engine.dispose()
