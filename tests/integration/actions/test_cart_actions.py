@@ -166,7 +166,7 @@ def test_yes_adds_the_product_offered_last_not_the_list(sales_shop: SalesShop) -
             }
         },
     }
-    events = [
+    events: list[dict[str, Any]] = [
         {"event": "user", "text": "¿cuál es el más barato?"},
         {"event": "action", "name": "action_buscar_producto"},
         offer,
