@@ -25,6 +25,7 @@ from orchestrator.phrasing.providers import GeminiPhraser, OpenRouterPhraser, Ph
 from orchestrator.settings import Settings
 
 log = get_logger("orchestrator.phrasing")
+SDK_GRACE_S = 1.0
 
 
 @dataclass
@@ -69,7 +70,7 @@ def make_phraser(settings: Settings) -> Phraser | None:
             settings.openrouter_api_key,
             settings.openrouter_model,
             settings.openrouter_base_url,
-            settings.llm_timeout_s,
+            settings.llm_timeout_s + SDK_GRACE_S,
         )
     if settings.llm_provider == "gemini":
         assert settings.gemini_api_key
@@ -77,7 +78,7 @@ def make_phraser(settings: Settings) -> Phraser | None:
             settings.gemini_api_key,
             settings.gemini_model,
             settings.gemini_base_url,
-            settings.llm_timeout_s,
+            settings.llm_timeout_s + SDK_GRACE_S,
         )
     return None
 
@@ -119,7 +120,9 @@ class PhrasingService:
         system = system_prompt(persona, shop_name)
         user = user_content(user_text, template, facts)
         start = time.perf_counter()
-        future = self._pool.submit(self.phraser.complete, system, user, self.timeout_s)
+        # The SDK's own timeout is a little longer: the strict total budget here decides.
+        sdk_timeout = self.timeout_s + SDK_GRACE_S
+        future = self._pool.submit(self.phraser.complete, system, user, sdk_timeout)
         try:
             reply = future.result(timeout=self.timeout_s)
         except FutureTimeout:
@@ -130,7 +133,9 @@ class PhrasingService:
             return out
         except Exception as exc:  # any SDK/network error falls back to the template
             out.latency_ms = (time.perf_counter() - start) * 1000
-            out.verdict, out.reason = "error", f"{type(exc).__name__}: {exc}"[:500]
+            timed_out = "timeout" in type(exc).__name__.lower()
+            out.verdict = "timeout" if timed_out else "error"
+            out.reason = f"{type(exc).__name__}: {exc}"[:500]
             log.warning("llm.error", provider=out.provider, error=out.reason)
             return out
         out.latency_ms = (time.perf_counter() - start) * 1000
