@@ -66,6 +66,7 @@ class LexicalIndex:
         self._all = _Field()
         self._alive = np.zeros(0, dtype=bool)
         self.n_alive = 0
+        self.n_dead = 0
 
     def _grow(self, row: int) -> None:
         if row >= len(self._alive):
@@ -93,6 +94,7 @@ class LexicalIndex:
         if row < len(self._alive) and self._alive[row]:
             self._alive[row] = False
             self.n_alive -= 1
+            self.n_dead += 1
 
     def _idf(self, gram: str) -> float:
         df = self._all.df(gram)
@@ -119,7 +121,8 @@ class LexicalIndex:
                     continue
                 budget -= len(rows)
                 acc[rows] += share * weight / total  # rows are unique within a posting
-        acc[~self._alive] = 0.0
+        if self.n_dead:
+            acc[~self._alive] = 0.0
         return acc
 
     def scores(self, query: str) -> tuple[np.ndarray, np.ndarray]:
