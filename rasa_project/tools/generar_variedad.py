@@ -60,6 +60,11 @@ repuesto para licuadora industrial|cadena para motosierra
 estante para herramientas|gancho para bicicleta|organizador para tornillos|base para televisor
 kit para tinturar|pintura para tela|marcador para vidrio|pegante para porcelana|tiza para sastre
 cepillo para caballo|herradura|montura|cabestro|bozal para perro grande|cascabel para gato
+tubos de pvc|carretes de alambre|laminas de triplex|bolsas de cemento|cajas de carton
+tiras led para carro|cintas de enmascarar|varillas de hierro|tejas de barro|baldosas de patio
+canecas de pintura|bultos de cal|palos de escoba|ganchos de ropa|ruedas para carreta
+repuestos para guadañadora|forros para sillas|fundas para cojin|cuerdas para tendedero
+tapas para tanque|llaves de jardin|boquillas para manguera|mangos para hacha|hojas de segueta
 """.replace("\n", "|")
 PRODUCT_LIST = [p.strip() for p in PRODUCTS.split("|") if p.strip()]
 
@@ -158,10 +163,13 @@ BARRIOS = [
     "Olaya", "Pablo VI", "Restrepo", "Suba Rincon", "Timiza", "Usaquen", "Villa Luz",
     "el jardin", "la primavera", "los colores", "san joaquin", "las palmas", "el dorado",
     "Colonia Juarez", "Colonia del Valle", "Villa Crespo", "Caballito", "Miraflores", "Surco",
+    "Libertadores", "Comuneros", "Fundadores", "Pensilvania", "Alcazares", "Americas",
+    "Estadio", "Florencia", "Bachue", "Tibabuyes", "San Luis", "San Martin", "Santa Lucia",
+    "San Pedro", "Santa Ana", "Villa Maria", "La Francia", "Simon Bolivar", "Antonio Nariño",
 ]  # fmt: skip
 BARRIO = [
-    "barrio [{b}](barrio)", "en el barrio [{b}](barrio)", "vivo en [{b}](barrio)",
-    "es en [{b}](barrio)", "[{b}](barrio)", "el barrio es [{b}](barrio)",
+    "barrio [{b}](barrio)", "en el barrio [{b}](barrio)", "vivo en el barrio [{b}](barrio)",
+    "barrio [{b}](barrio) porfa", "el barrio es [{b}](barrio)", "barrio: [{b}](barrio)",
 ]  # fmt: skip
 
 
