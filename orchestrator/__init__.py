@@ -11,7 +11,7 @@ Layout:
                      downloads; `admin/` is the admin API
     queue.py         the durable inbound queue in the database (claim, recover, finish)
     worker.py        dispatcher thread + bounded pool; per-conversation order
-    pipeline.py      one turn: Rasa → phrasing + guard → delivery → turn log
+    pipeline.py      one turn: Rasa → phrasing + guard → delivery → turn log (turn.py)
     rasa_client.py   REST channel + tracker read-back
     phrasing/        LLM providers (openrouter, gemini), prompt, guard
     delivery.py      outbound rows then sending, exactly once per inbound message

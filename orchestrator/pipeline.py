@@ -9,8 +9,6 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 
 import structlog
 from sqlalchemy import select
@@ -25,46 +23,9 @@ from orchestrator.logging import get_logger
 from orchestrator.phrasing import CatalogNames, PhraseOutcome, PhrasingService
 from orchestrator.rasa_client import RasaClient, RasaEmptyReplyError, RasaError, RasaTurn
 from orchestrator.senders import Sender
+from orchestrator.turn import APOLOGY, MEDIA_ONLY, Turn, TurnResult, phone_of
 
 log = get_logger("orchestrator.pipeline")
-
-APOLOGY = (
-    "Lo siento, tuve un problema técnico y no pude atender tu mensaje. "
-    "Por favor intenta de nuevo en unos minutos."
-)
-MEDIA_ONLY = (
-    "¡Gracias por tu mensaje! Por ahora solo entiendo mensajes de texto. "
-    "¿Me cuentas por escrito qué necesitas?"
-)
-
-
-def phone_of(number: str) -> str:
-    """`whatsapp:+57300...` → `+57300...`."""
-    return number.strip().removeprefix("whatsapp:")
-
-
-@dataclass
-class TurnResult:
-    """What a turn produced (returned to `/chat`, asserted by tests)."""
-
-    turn_id: str
-    replies: list[str] = field(default_factory=list)
-    intent: str | None = None
-    success: bool = True
-    error_type: str | None = None
-
-
-@dataclass
-class _Turn:
-    inbound_id: int
-    channel: str
-    user: str
-    to_number: str
-    text: str
-    attempts: int
-    received_at: Any
-    shop: Shop | None
-    log: dict[str, Any] = field(default_factory=dict)
 
 
 class Pipeline:
@@ -109,7 +70,7 @@ class Pipeline:
         with structlog.contextvars.bound_contextvars(turn_id=turn_id, inbound_id=inbound_id):
             return self._process(inbound_id, turn_id)
 
-    def _load(self, inbound_id: int) -> tuple[_Turn | None, ConversationLog | None]:
+    def _load(self, inbound_id: int) -> tuple[Turn | None, ConversationLog | None]:
         with session_scope(self.sf) as s:
             row = s.get(InboundMessage, inbound_id)
             if row is None:
@@ -122,7 +83,7 @@ class Pipeline:
                 shop = s.scalars(
                     select(Shop).where(Shop.whatsapp_number == phone_of(row.to_number))
                 ).first()
-            turn = _Turn(
+            turn = Turn(
                 inbound_id,
                 row.provider,
                 phone_of(row.from_number),
@@ -194,7 +155,7 @@ class Pipeline:
         )
         return result
 
-    def _replies(self, turn: _Turn) -> list[str]:
+    def _replies(self, turn: Turn) -> list[str]:
         """The texts to send: stored ones when a retry resumes, else computed now."""
         with session_scope(self.sf) as s:
             stored = s.scalars(
@@ -213,12 +174,12 @@ class Pipeline:
             return [MEDIA_ONLY]
         return self._converse(turn, turn.shop)
 
-    def _fail(self, turn: _Turn, error_type: str, message: str) -> list[str]:
+    def _fail(self, turn: Turn, error_type: str, message: str) -> list[str]:
         turn.log.update(success=False, error_type=error_type, error_message=message[:2000])
         log.error("turn.failed", error_type=error_type, error=message[:300])
         return [APOLOGY]
 
-    def _converse(self, turn: _Turn, shop: Shop) -> list[str]:
+    def _converse(self, turn: Turn, shop: Shop) -> list[str]:
         t0 = time.perf_counter()
         try:
             rasa_turn: RasaTurn = self.rasa.send(f"{shop.slug}:{turn.user}", turn.text)
@@ -257,7 +218,7 @@ class Pipeline:
         return [msg.text for msg in rasa_turn.messages]
 
     @staticmethod
-    def _record_rasa(turn: _Turn, rasa_turn: RasaTurn) -> None:
+    def _record_rasa(turn: Turn, rasa_turn: RasaTurn) -> None:
         turn.log.update(
             intent=rasa_turn.intent,
             confidence=rasa_turn.confidence,
@@ -266,7 +227,7 @@ class Pipeline:
             rasa_response=rasa_turn.raw,
         )
 
-    def _record_llm(self, turn: _Turn, o: PhraseOutcome) -> None:
+    def _record_llm(self, turn: Turn, o: PhraseOutcome) -> None:
         turn.log.update(
             llm_provider=o.provider,
             llm_model=o.model,
@@ -282,7 +243,7 @@ class Pipeline:
                 m.GUARD, "LLM replies rejected by the guard", provider=o.provider or ""
             )
 
-    def _send(self, turn: _Turn, replies: list[str]) -> tuple[bool, list[str]]:
+    def _send(self, turn: Turn, replies: list[str]) -> tuple[bool, list[str]]:
         sender = self.senders.get(turn.channel) or self.senders["twilio"]
         result = deliver(
             self.sf,
@@ -298,7 +259,7 @@ class Pipeline:
             turn.log["send_error"] = result.error
         return result.ok, result.bodies
 
-    def _write_log(self, turn: _Turn, turn_id: str, final_reply: str) -> None:
+    def _write_log(self, turn: Turn, turn_id: str, final_reply: str) -> None:
         values = {k: v for k, v in turn.log.items() if hasattr(ConversationLog, k)}
         with session_scope(self.sf) as s:
             s.add(
@@ -315,3 +276,6 @@ class Pipeline:
             )
             ok = bool(values.get("success", True))
             queue.finish(s, turn.inbound_id, ok=ok, error=values.get("error_message"))
+
+
+__all__ = ["APOLOGY", "MEDIA_ONLY", "Pipeline", "TurnResult", "phone_of"]
