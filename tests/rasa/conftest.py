@@ -3,7 +3,8 @@
 `rasa_server` starts ``scripts/rasa.sh run`` (``rasa run --enable-api``) with the model for
 the current training data on a free port and waits up to 180 s for ``/status``. Without a
 trained model the tests fail when ``CI`` is set and are skipped otherwise (with the command
-to run). The fixture can move to ``tests/conftest.py`` so the e2e tests share the process.
+to run). The fixture is defined in ``tests/stack.py`` and registered by ``tests/conftest.py``,
+so the Rasa and e2e tests share the process; the helpers stay here.
 """
 
 from __future__ import annotations
