@@ -8,6 +8,7 @@ dies) stops all of them: SIGTERM, then SIGKILL after a grace period. No orphans.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -60,17 +61,33 @@ class Service:
             self.healthy = False
         return self.healthy
 
-    def stop(self, grace: float = 10.0) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
+    def _group_alive(self) -> bool:
+        assert self.proc is not None
+        self.proc.poll()  # reap the leader so it does not count as alive
         try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
+            os.killpg(self.proc.pid, 0)
         except ProcessLookupError:
-            pass
+            return False
+        return True
+
+    def stop(self, grace: float = 15.0) -> None:
+        """SIGTERM the whole process group, wait for every member, SIGKILL after `grace`.
+
+        The leader may exit before its children (e.g. `bash scripts/rasa.sh` before Rasa
+        itself), so waiting for the leader alone would leave orphans behind.
+        """
+        if self.proc is None or not self._group_alive():
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        while self._group_alive() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if self._group_alive():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            while self._group_alive():
+                time.sleep(0.1)
 
 
 def build_services() -> list[Service]:

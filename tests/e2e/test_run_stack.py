@@ -42,6 +42,13 @@ def _descendants(pid: int) -> set[int]:
     return found
 
 
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:200]
+    except OSError:
+        return "?"
+
+
 def _alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -122,8 +129,11 @@ def test_stack_comes_up_healthy_answers_and_stops_without_orphans(tmp_path: Path
         text = out.decode(errors="replace")
         assert runner.returncode == 0, text
         assert "Tendero is up" in text and "All processes stopped" in text
-        time.sleep(1)
-        assert not [pid for pid in stack if _alive(pid)], "orphan processes after Ctrl-C"
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_alive(pid) for pid in stack):
+            time.sleep(0.5)
+        orphans = {pid: _cmdline(pid) for pid in stack if _alive(pid)}
+        assert not orphans, f"orphan processes after Ctrl-C: {orphans}"
     finally:
         if runner.poll() is None:
             os.killpg(runner.pid, signal.SIGKILL)
