@@ -68,6 +68,18 @@ tapas para tanque|llaves de jardin|boquillas para manguera|mangos para hacha|hoj
 """.replace("\n", "|")
 PRODUCT_LIST = [p.strip() for p in PRODUCTS.split("|") if p.strip()]
 
+# Plural "X de Y" / "X para Y" phrases: the "de" inside a product must stay in the phrase,
+# while the "de" after a quantity ("un par de") must not.
+MULTI = """
+potes de grasa|costales de arena|laminas de zinc|bloques de cemento|cajas de puntillas
+tablones de madera|bobinas de lona|tubos de cobre|bolsas de carbon|galones de aceite de linaza
+pliegos de lija|cajas de fosforos|paquetes de globos|docenas de claveles|sacos de abono
+cuerdas para arpa|fundas para guitarra|bases para matera|ganchos para cuadros|ruedas para silla
+espuelas de gallo|semillas de pimenton|plantulas de cafe|estacas de guadua|bultos de concentrado
+tapetes de caucho|cortinas de baño|tiras de velcro|pinzas de ropa|cintas de regalo
+""".replace("\n", "|")
+MULTI_LIST = [p.strip() for p in MULTI.split("|") if p.strip()]
+
 CATEGORIES = [
     "ferreteria", "jardineria", "musica", "manualidades", "repuestos", "fiestas", "bebes",
     "pesca", "reposteria", "electricidad", "plomeria", "construccion", "energia solar",
@@ -118,7 +130,8 @@ BUY = [
     "kiero [{n}](cantidad) [{p}](producto) porfa", "quiero comprar [{n}](cantidad) [{p}](producto)",
     "listo, me llevo [{n}](cantidad) [{p}](producto)", "anotame [{n}](cantidad) [{p}](producto)",
     "dame [{n}](cantidad) [{p}](producto) y [{m}](cantidad) [{q}](producto)",
-    "quiero [{n}](cantidad) de [{p}](producto)",
+    "quiero [{n}](cantidad) de [{p}](producto)", "[{n}](cantidad) de [{p}](producto)",
+    "[{n}](cantidad) [{p}](producto) porfa", "y [{n}](cantidad) de [{p}](producto)",
 ]  # fmt: skip
 
 REMOVE = [
@@ -173,8 +186,8 @@ BARRIO = [
 ]  # fmt: skip
 
 
-def _fill(rng: random.Random, template: str) -> str:
-    p, q = rng.sample(PRODUCT_LIST, 2)
+def _fill(rng: random.Random, template: str, products: list[str] | None = None) -> str:
+    p, q = rng.sample(products or PRODUCT_LIST, 2)
     return template.format(
         p=p, q=q, n=rng.choice(QUANTITIES), m=rng.choice(QUANTITIES), c=rng.choice(CATEGORIES)
     )
@@ -204,6 +217,9 @@ def generate() -> str:
     ask += [_fill(rng, t) for t in ASK_CATEGORY for _ in range(2)]
     buy = [_fill(rng, t) for t in BUY for _ in range(5)]
     remove = [_fill(rng, t) for t in REMOVE for _ in range(3)]
+    ask += [_fill(rng, t, MULTI_LIST) for t in ASK]
+    buy += [_fill(rng, t, MULTI_LIST) for t in BUY for _ in range(2)]
+    remove += [_fill(rng, t, MULTI_LIST) for t in REMOVE]
     data = [rng.choice(NAME).format(x=_name(rng)) for _ in range(70)]
     data += [rng.choice(BARRIO).format(b=_case(rng, b)) for b in BARRIOS]
     header = (
