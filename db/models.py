@@ -110,6 +110,7 @@ class Product(Base):
         CheckConstraint("price >= 0", name="price_non_negative"),
         CheckConstraint("stock >= 0", name="stock_non_negative"),
         Index("ix_products_shop_category", "shop_id", "category"),
+        Index("ix_products_shop_updated", "shop_id", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
