@@ -20,6 +20,9 @@ MIN_ENTITY_F1="${MIN_ENTITY_F1:-0.90}"
 export RASA_TELEMETRY_ENABLED=false
 export SQLALCHEMY_SILENCE_UBER_WARNING=1
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
+# Trained models are also kept in a per-user cache keyed by the content hash, so a fresh
+# clone (CI) with unchanged training data does not train again.
+MODEL_CACHE="${TENDERO_MODEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tendero/rasa-models}"
 export HOME="${RASA_HOME:-$ROOT/var/rasa-home}"
 export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://127.0.0.1:5055/webhook}"
 RASA_PORT="${RASA_PORT:-5005}"
@@ -31,10 +34,12 @@ die() { echo "rasa.sh: $*" >&2; exit 1; }
 
 rasa() { (cd "$PROJECT" && "$RASA_PY" "$ROOT/scripts/rasa_launcher.py" "$@"); }
 
-# Content hash of everything that changes the trained model.
+# Content hash of everything that changes the trained model (training inputs + Rasa's
+# pinned versions).
 data_hash() {
-  (cd "$PROJECT" && find config.yml domain data -type f -name '*.yml' | LC_ALL=C sort \
-    | xargs sha256sum | sha256sum | cut -c1-12)
+  (cd "$PROJECT" && { find config.yml domain data -type f -name '*.yml' | LC_ALL=C sort \
+    | xargs sha256sum; sha256sum "$ROOT/requirements/rasa.lock.txt" | cut -c1-64; } \
+    | sha256sum | cut -c1-12)
 }
 
 model_file() { echo "$PROJECT/models/tendero-$(data_hash).tar.gz"; }
@@ -61,6 +66,12 @@ cmd_train() {
     echo "rasa.sh: model up to date: ${model#"$ROOT"/}"
     return 0
   fi
+  if [ -f "$MODEL_CACHE/$(basename "$model")" ]; then
+    mkdir -p "$(dirname "$model")"
+    cp "$MODEL_CACHE/$(basename "$model")" "$model"
+    echo "rasa.sh: model for this data taken from the cache ($MODEL_CACHE)"
+    return 0
+  fi
   echo "rasa.sh: data or config changed, training ${model#"$ROOT"/} ..."
   start=$(date +%s)
   # Validation is `make validate`'s job; skipping it here saves ~15 s per training.
@@ -68,6 +79,11 @@ cmd_train() {
     --skip-validation --fixed-model-name "$(basename "$model" .tar.gz)"
   elapsed=$(( $(date +%s) - start ))
   [ -f "$model" ] || die "training finished but $model is missing"
+  if mkdir -p "$MODEL_CACHE" 2>/dev/null; then
+    cp "$model" "$MODEL_CACHE/.$(basename "$model").tmp" \
+      && mv "$MODEL_CACHE/.$(basename "$model").tmp" "$MODEL_CACHE/$(basename "$model")"
+    ls -1t "$MODEL_CACHE"/tendero-*.tar.gz | tail -n +6 | xargs -r rm -f
+  fi
   # Keep only the newest few models.
   ls -1t "$PROJECT"/models/tendero-*.tar.gz | tail -n +"$((KEEP_MODELS + 1))" | xargs -r rm -f
   echo "rasa.sh: trained ${model#"$ROOT"/} in ${elapsed} s"
