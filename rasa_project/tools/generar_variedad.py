@@ -77,6 +77,9 @@ pliegos de lija|cajas de fosforos|paquetes de globos|docenas de claveles|sacos d
 cuerdas para arpa|fundas para guitarra|bases para matera|ganchos para cuadros|ruedas para silla
 espuelas de gallo|semillas de pimenton|plantulas de cafe|estacas de guadua|bultos de concentrado
 tapetes de caucho|cortinas de baño|tiras de velcro|pinzas de ropa|cintas de regalo
+bomba de agua|filtro de agua|pistola de aire|luz de techo|extractor de cocina|reloj de pared
+cargador de carro|sierra de mano|taladro de banco|cortina de ducha|tapete de entrada
+soporte de pared|lampara de techo|llave de agua|calentador de agua|silla de playa
 """.replace("\n", "|")
 MULTI_LIST = [p.strip() for p in MULTI.split("|") if p.strip()]
 
