@@ -12,6 +12,20 @@ import sys
 import structlog
 
 
+class _CurrentStderr:
+    """A stream that writes to whatever `sys.stderr` is at call time.
+
+    Binding `sys.stderr` itself at configure time breaks when it is replaced later (pytest's
+    capture closes its stream after each test; daemonizers swap it).
+    """
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_logging(level: str = "INFO", log_format: str = "auto") -> None:
     """Configure structlog and the standard library logging for the orchestrator.
 
@@ -37,10 +51,10 @@ def configure_logging(level: str = "INFO", log_format: str = "auto") -> None:
     structlog.configure(
         processors=[*shared, structlog.processors.format_exc_info, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=_CurrentStderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=False,
     )
-    logging.basicConfig(level=numeric, stream=sys.stderr, format="%(name)s %(message)s")
+    logging.basicConfig(level=numeric, stream=_CurrentStderr(), format="%(name)s %(message)s")
     # Third-party HTTP clients log every request at INFO: keep them quiet.
     for noisy in ("httpx", "httpcore", "twilio.http_client", "openai", "google_genai"):
         logging.getLogger(noisy).setLevel(max(numeric, logging.WARNING))
