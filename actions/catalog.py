@@ -113,6 +113,19 @@ def select_products(turn: Turn, tracker: Tracker, *, k: int = SHOW_MAX) -> Selec
             searcher=turn.searcher(),
             k=k,
         )
+    if not found and phrase and set(catalog.terms(text)) - set(catalog.terms(phrase)):
+        # The extracted span can be wrong ("agregame tambien 2 escobas" → "tambien"): the
+        # whole message, stripped of filler words by the search, is the second try. The
+        # search's relevance cut still keeps unrelated products out.
+        found = catalog.search_products(
+            session=turn.session,
+            shop_id=turn.shop.id,
+            query=text,
+            searcher=turn.searcher(),
+            k=k,
+        )
+        if found:
+            query = text
     folded = catalog.fold(text)
     if _CHEAP.search(folded) or _PRICEY.search(folded):
         # "el celular más barato": rank the products named like the query, not accessories

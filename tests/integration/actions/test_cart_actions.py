@@ -178,3 +178,11 @@ def test_yes_adds_the_product_offered_last_not_the_list(sales_shop: SalesShop) -
     )
     reply = run_action(ActionAgregarProducto(), tracker)
     assert [i["product_id"] for i in reply.facts["order"]["items"]] == [p["termo_dep"].id]
+
+
+def test_a_wrong_product_span_falls_back_to_the_whole_message(sales_shop: SalesShop) -> None:
+    # NLU sometimes tags a filler word as the product ("agregame tambien 2 termos").
+    reply = buy("agregame tambien 2 termos deportivos", producto="tambien", cantidad="2")
+    termo = sales_shop.products["termo_dep"]
+    items = reply.facts["order"]["items"]
+    assert [(i["product_id"], i["quantity"]) for i in items] == [(termo.id, 2)]
