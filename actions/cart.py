@@ -5,16 +5,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 
 from actions.catalog import no_match, options_text, select_products
 from actions.respond import pesos, say
 from actions.services import catalog, orders
 from actions.services.quantities import MAX_QUANTITY, QuantityError, find_quantity, parse_quantity
-from actions.turn import Turn, entity, latest_text, run_turn
+from actions.turn import Turn, TurnAction, entity, latest_text
 from db.models import Order
 
 Events = list[dict[str, Any]]
@@ -63,21 +62,16 @@ def bad_quantity(dispatcher: CollectingDispatcher, action: str, err: QuantityErr
     say(dispatcher, action, text, {"quantities": [err.value], "max_quantity": MAX_QUANTITY})
 
 
-class ActionAgregarProducto(Action):
+class ActionAgregarProducto(TurnAction):
     """Add a product (found by name or by reference to the shown ones) to the open order."""
 
-    def name(self) -> str:
-        """The Rasa action name."""
-        return "action_agregar_producto"
+    action_name = "action_agregar_producto"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Events:
-        """Add to the cart, answering with the line and the cart total (quantity consumed)."""
-        events = run_turn(self.name(), dispatcher, tracker, self._handle)
-        return [*events, SlotSet("cantidad", None)]
+    def after(self, tracker: Tracker) -> Events:
+        """The quantity is consumed by this turn: it never carries over."""
+        return [SlotSet("cantidad", None)]
 
-    def _handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+    def handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
         try:
             quantity = parse_quantity(quantity_words(tracker))
         except QuantityError as err:
@@ -134,20 +128,12 @@ class ActionAgregarProducto(Action):
         return [SlotSet("pedido_id", float(order.id)), SlotSet("productos_mostrados", [product.id])]
 
 
-class ActionVerPedido(Action):
+class ActionVerPedido(TurnAction):
     """Show the open order with current prices."""
 
-    def name(self) -> str:
-        """The Rasa action name."""
-        return "action_ver_pedido"
+    action_name = "action_ver_pedido"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Events:
-        """Answer with the cart's lines and total."""
-        return run_turn(self.name(), dispatcher, tracker, self._handle)
-
-    def _handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+    def handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
         order = open_order(turn)
         if order is None or not order.items:
             say(dispatcher, self.name(), EMPTY_CART, {"order": None})
@@ -157,20 +143,12 @@ class ActionVerPedido(Action):
         return [SlotSet("pedido_id", float(order.id))]
 
 
-class ActionQuitarProducto(Action):
+class ActionQuitarProducto(TurnAction):
     """Remove a line, or change its quantity when a number is given ("deja solo 1 termo")."""
 
-    def name(self) -> str:
-        """The Rasa action name."""
-        return "action_quitar_producto"
+    action_name = "action_quitar_producto"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Events:
-        """Edit the cart and answer with the new total."""
-        return run_turn(self.name(), dispatcher, tracker, self._handle)
-
-    def _handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+    def handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
         order = open_order(turn)
         if order is None or not order.items:
             say(dispatcher, self.name(), EMPTY_CART, {"order": None})

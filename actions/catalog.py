@@ -6,15 +6,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 
 from actions.respond import pesos, say
 from actions.services import catalog
 from actions.services.quantities import find_quantity
-from actions.turn import Turn, entity, latest_text, run_turn
+from actions.turn import Turn, TurnAction, entity, latest_text
 from db.models import Product
 
 SHOW_MAX = 5
@@ -167,25 +166,20 @@ def no_match(turn: Turn, dispatcher: CollectingDispatcher, action: str, query: s
     say(dispatcher, action, text, {"query": query, "products": [], "categories": categories})
 
 
-class ActionBuscarProducto(Action):
+class ActionBuscarProducto(TurnAction):
     """Search the catalog and answer with real names, prices and stock from the database."""
 
-    def name(self) -> str:
-        """The Rasa action name."""
-        return "action_buscar_producto"
+    action_name = "action_buscar_producto"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
-        """Answer a catalog question and remember the products shown.
+    def after(self, tracker: Tracker) -> list[dict[str, Any]]:
+        """The `cantidad` slot keeps only this message's quantity.
 
-        The `cantidad` slot keeps only this message's quantity, so a "sí" to "¿Te agrego 2?"
-        adds 2 and an older quantity never leaks into a later answer.
+        So a "sí" to "¿Te agrego 2?" adds 2 and an older quantity never leaks into a later
+        answer.
         """
-        events = run_turn(self.name(), dispatcher, tracker, self._handle)
-        return [*events, SlotSet("cantidad", entity(tracker, "cantidad"))]
+        return [SlotSet("cantidad", entity(tracker, "cantidad"))]
 
-    def _handle(
+    def handle(
         self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> list[dict[str, Any]]:
         selection = select_products(turn, tracker)

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 
 from actions.cart import EMPTY_CART, open_order, order_text
 from actions.respond import say
 from actions.services import checkout_data, orders
-from actions.turn import Turn, run_turn
+from actions.turn import Turn, TurnAction
 
 Events = list[dict[str, Any]]
 FORM_SLOTS = ("nombre", "cedula", "telefono", "email", "direccion", "barrio")
@@ -27,20 +26,12 @@ def _has_form_data(tracker: Tracker, order_id: int) -> bool:
     return same and all(tracker.get_slot(s) for s in required)
 
 
-class ActionConfirmarPedido(Action):
+class ActionConfirmarPedido(TurnAction):
     """Show the summary, move the order to ``pendiente`` and ask "¿Confirmas?"."""
 
-    def name(self) -> str:
-        """The Rasa action name."""
-        return "action_confirmar_pedido"
+    action_name = "action_confirmar_pedido"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Events:
-        """Answer with the order summary and the question."""
-        return run_turn(self.name(), dispatcher, tracker, self._handle)
-
-    def _handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+    def handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
         order = open_order(turn)
         if order is None or not order.items:
             say(dispatcher, self.name(), EMPTY_CART, {"order": None})
@@ -54,20 +45,12 @@ class ActionConfirmarPedido(Action):
         return [SlotSet("pedido_id", float(order.id))]
 
 
-class ActionIniciarCheckout(Action):
+class ActionIniciarCheckout(TurnAction):
     """``pendiente`` → ``recolectando_datos``; offer a returning client's stored data."""
 
-    def name(self) -> str:
-        """The Rasa action name."""
-        return "action_iniciar_checkout"
+    action_name = "action_iniciar_checkout"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Events:
-        """Start the checkout and reset the form's slots."""
-        return run_turn(self.name(), dispatcher, tracker, self._handle)
-
-    def _handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+    def handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
         # Without a confirmed cart the form must not start: wait for the shopper instead.
         order = open_order(turn)
         if order is None or not order.items:
@@ -108,20 +91,12 @@ class ActionIniciarCheckout(Action):
         return [*events, SlotSet("usar_datos_guardados", None)]
 
 
-class ActionCerrarPedido(Action):
+class ActionCerrarPedido(TurnAction):
     """Close the order: atomic stock re-check, decrement, client saved, ``cerrada``."""
 
-    def name(self) -> str:
-        """The Rasa action name."""
-        return "action_cerrar_pedido"
+    action_name = "action_cerrar_pedido"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Events:
-        """Close the order or explain what is short."""
-        return run_turn(self.name(), dispatcher, tracker, self._handle)
-
-    def _handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+    def handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
         order = orders.get_open_order(
             session=turn.session, shop_id=turn.shop.id, user_id=turn.user_id
         )
@@ -213,20 +188,12 @@ class ActionCerrarPedido(Action):
         return []
 
 
-class ActionCancelarPedido(Action):
+class ActionCancelarPedido(TurnAction):
     """Cancel the open order (any open state); a closed order cannot be cancelled here."""
 
-    def name(self) -> str:
-        """The Rasa action name."""
-        return "action_cancelar_pedido"
+    action_name = "action_cancelar_pedido"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Events:
-        """Cancel and say so."""
-        return run_turn(self.name(), dispatcher, tracker, self._handle)
-
-    def _handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+    def handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
         order = orders.get_open_order(
             session=turn.session, shop_id=turn.shop.id, user_id=turn.user_id
         )

@@ -5,15 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 from sqlalchemy import select
 
 from actions.respond import pesos, say
 from actions.services import orders
 from actions.services.shop_info import answer_info
-from actions.turn import Turn, latest_text, run_turn
+from actions.turn import Turn, TurnAction, latest_text
 from db.models import Order
 
 Events = list[dict[str, Any]]
@@ -26,20 +25,12 @@ STATE_LABELS = {
 }
 
 
-class ActionInfoEmpresa(Action):
+class ActionInfoEmpresa(TurnAction):
     """Hours, address, delivery and payment from the shop row (the aspect asked, else all)."""
 
-    def name(self) -> str:
-        """The Rasa action name."""
-        return "action_info_empresa"
+    action_name = "action_info_empresa"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Events:
-        """Answer from `Shop.info`."""
-        return run_turn(self.name(), dispatcher, tracker, self._handle)
-
-    def _handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+    def handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
         aspects, lines, info = answer_info(turn.shop.info or {}, latest_text(tracker))
         facts: dict[str, Any] = {"shop": {"name": turn.shop.name}, "aspects": aspects, "info": info}
         if not lines:
@@ -53,20 +44,12 @@ class ActionInfoEmpresa(Action):
         return []
 
 
-class ActionHablarConHumano(Action):
+class ActionHablarConHumano(TurnAction):
     """Tell the shopper a person will write; flag the handoff in the facts."""
 
-    def name(self) -> str:
-        """The Rasa action name."""
-        return "action_hablar_con_humano"
+    action_name = "action_hablar_con_humano"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Events:
-        """Answer and flag the handoff for the orchestrator's log."""
-        return run_turn(self.name(), dispatcher, tracker, self._handle)
-
-    def _handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+    def handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
         info = turn.shop.info or {}
         facts: dict[str, Any] = {
             "handoff": True,
@@ -82,20 +65,12 @@ class ActionHablarConHumano(Action):
         return []
 
 
-class ActionEstadoPedido(Action):
+class ActionEstadoPedido(TurnAction):
     """The shopper's latest orders and their states (or the order number they name)."""
 
-    def name(self) -> str:
-        """The Rasa action name."""
-        return "action_estado_pedido"
+    action_name = "action_estado_pedido"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Events:
-        """Answer with order numbers, states and totals."""
-        return run_turn(self.name(), dispatcher, tracker, self._handle)
-
-    def _handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+    def handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
         stmt = (
             select(Order)
             .where(Order.shop_id == turn.shop.id, Order.user_id == turn.user_id)

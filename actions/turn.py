@@ -8,12 +8,14 @@ handler and commits; an unknown shop or an unexpected error becomes a polite Spa
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
 from actions.respond import say
@@ -76,6 +78,37 @@ def run_turn(
         log.exception("action failed: %s", action)
         say(dispatcher, action, SORRY, {"error": "internal"})
     return []
+
+
+class TurnAction(Action, ABC):
+    """An answering action whose work runs in one transaction through `run_turn`.
+
+    Subclasses set `action_name` (the domain's name) and implement `handle`; `after` adds
+    events that must be set even when the turn failed (rasa-sdk skips abstract classes).
+    """
+
+    action_name: str
+
+    def name(self) -> str:
+        """The Rasa action name."""
+        return self.action_name
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        """Run `handle` in one transaction, then append `after`'s events."""
+        events = run_turn(self.action_name, dispatcher, tracker, self.handle)
+        return [*events, *self.after(tracker)]
+
+    @abstractmethod
+    def handle(
+        self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> list[dict[str, Any]]:
+        """The action's work: answer through `dispatcher`, return Rasa events."""
+
+    def after(self, tracker: Tracker) -> list[dict[str, Any]]:
+        """Events appended whatever happened in `handle` (none by default)."""
+        return []
 
 
 def entity(tracker: Tracker, name: str) -> str | None:
