@@ -7,6 +7,7 @@ handler and commits; an unknown shop or an unexpected error becomes a polite Spa
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -96,8 +97,14 @@ class TurnAction(Action, ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        """Run `handle` in one transaction, then append `after`'s events."""
-        events = run_turn(self.action_name, dispatcher, tracker, self.handle)
+        """Run `handle` in one transaction, then append `after`'s events.
+
+        The blocking database and search work runs in a worker thread so one shopper's turn
+        never stalls the action server's event loop for everyone else.
+        """
+        events = await asyncio.to_thread(
+            run_turn, self.action_name, dispatcher, tracker, self.handle
+        )
         return [*events, *self.after(tracker)]
 
     @abstractmethod
