@@ -37,7 +37,8 @@ rasa() { (cd "$PROJECT" && "$RASA_PY" "$ROOT/scripts/rasa_launcher.py" "$@"); }
 # Content hash of everything that changes the trained model (training inputs + Rasa's
 # pinned versions).
 data_hash() {
-  (cd "$PROJECT" && { find config.yml domain data -type f -name '*.yml' | LC_ALL=C sort \
+  (cd "$PROJECT" && { find config.yml domain data components -type f \
+      \( -name '*.yml' -o -name '*.py' \) | LC_ALL=C sort \
     | xargs sha256sum; sha256sum "$ROOT/requirements/rasa.lock.txt" | cut -c1-64; } \
     | sha256sum | cut -c1-12)
 }
