@@ -8,6 +8,10 @@ one by the word after it. The joined entity keeps DIET as its extractor, so
 ``rasa test nlu`` scores what the actions actually receive.
 """
 
+# Rasa 3.6 (Python 3.10) validates graph-component signatures against typing.List/Dict/Text,
+# so this module keeps Rasa's own annotation style.
+# ruff: noqa: UP006, UP019, UP035, UP037
+
 from __future__ import annotations
 
 import re
@@ -68,9 +72,7 @@ def join_product_pieces(text: str, entities: List[Dict[Text, Any]]) -> List[Dict
     return result
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
 class ProductPhraseJoiner(GraphComponent):
     """Post-processes DIET's entities: one ``producto`` entity per product phrase."""
 
