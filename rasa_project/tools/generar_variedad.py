@@ -173,7 +173,6 @@ LAST = [
 NAME = [
     "me llamo [{x}](nombre)", "mi nombre es [{x}](nombre)", "soy [{x}](nombre)",
     "[{x}](nombre)", "a nombre de [{x}](nombre)", "el nombre es [{x}](nombre)",
-    "[{x}](nombre)", "[{x}](nombre)",
 ]  # fmt: skip
 BARRIOS = [
     "Las Acacias", "El Tesoro", "Buenos Aires", "Santa Monica", "La Castellana", "El Carmen",
