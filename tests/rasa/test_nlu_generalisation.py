@@ -26,7 +26,7 @@ CASES = [
     ("buenas, ¿cuánto vale el kayak inflable?", "consultar_inventario", "kayak inflable", None),
     ("a como tienen las mecedoras de madera", "consultar_inventario", "mecedoras de madera", None),
     ("hola, venden trampolines?", "consultar_inventario", "trampolines", None),
-    ("agrégame un par de remos", "comprar", "remos", "un par"),
+    ("agrégame un par de binoculares", "comprar", "binoculares", "un par"),
     ("dame media docena de cojines bordados", "comprar", "cojines bordados", "media docena"),
     ("me llevo tres bandoneones", "comprar", "bandoneones", "tres"),
 ]
