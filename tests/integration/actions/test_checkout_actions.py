@@ -235,3 +235,22 @@ def test_checkout_without_a_confirmed_cart_does_not_start_the_form(sales_shop: S
     started = run_action(ActionIniciarCheckout(), make_tracker("sí", intent="afirmar"))
     assert started.facts["order"]["state"] == "recolectando_datos"
     assert not any(e.get("event") == "followup" for e in started.events)
+
+
+def test_a_bare_name_tagged_as_barrio_is_not_taken_as_the_barrio(sales_shop: SalesShop) -> None:
+    # NLU may tag "Valeria Montoya" as a barrio; the form asked for the name.
+    new = {"nombre": "Valeria Montoya", "barrio": "Valeria Montoya"}
+    events = [{"event": "slot", "name": k, "value": v} for k, v in new.items()]
+    slots = {"usar_datos_guardados": False, "requested_slot": "nombre", **new}
+    tracker = make_tracker("Valeria Montoya", slots=slots, events=events)
+    dispatcher = CollectingDispatcher()
+    result = Reply(
+        [], list(asyncio.run(ValidateDatosClienteForm().run(dispatcher, tracker, DOMAIN)))
+    )
+    assert result.slots["nombre"] == "Valeria Montoya"
+    assert result.slots["barrio"] is None
+    # Given with the address, a barrio is still taken.
+    assert (
+        validate({"usar_datos_guardados": False}, {"barrio": "Laureles"}).slots["barrio"]
+        == "Laureles"
+    )
