@@ -112,19 +112,20 @@ def select_products(turn: Turn, tracker: Tracker, *, k: int = SHOW_MAX) -> Selec
             searcher=turn.searcher(),
             k=k,
         )
-    if not found and phrase and set(catalog.terms(text)) - set(catalog.terms(phrase)):
+    retry = _without_phrase(text, phrase) if not found and phrase else ""
+    if retry:
         # The extracted span can be wrong ("agregame tambien 2 escobas" → "tambien"): the
-        # whole message, stripped of filler words by the search, is the second try. The
-        # search's relevance cut still keeps unrelated products out.
+        # message's other content words ("escobas") are the second try. The search's
+        # relevance cut still keeps unrelated products out.
         found = catalog.search_products(
             session=turn.session,
             shop_id=turn.shop.id,
-            query=text,
+            query=retry,
             searcher=turn.searcher(),
             k=k,
         )
         if found:
-            query = text
+            query = retry
     folded = catalog.fold(text)
     if _CHEAP.search(folded) or _PRICEY.search(folded):
         # "el celular más barato": rank the products named like the query, not accessories
@@ -133,6 +134,17 @@ def select_products(turn: Turn, tracker: Tracker, *, k: int = SHOW_MAX) -> Selec
             by_name or found, key=lambda p: p.price, reverse=bool(_PRICEY.search(folded))
         )
     return Selection(query, found)
+
+
+def _without_phrase(text: str, phrase: str) -> str:
+    """The words of `text` that carry content other than `phrase`'s (no filler, no numbers)."""
+    bad = set(catalog.terms(phrase))
+    kept = []
+    for word in text.split():
+        terms = catalog.terms(word)
+        if terms and not set(terms) & bad and not any(t.isdigit() for t in terms):
+            kept.append(word)
+    return " ".join(kept)
 
 
 def availability(product: Product) -> str:

@@ -7,7 +7,6 @@ the stored client. Each `validate_<slot>` answers a bad value with a polite Span
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -38,10 +37,6 @@ def _stored_client(tracker: Tracker, cedula: str | None = None) -> dict[str, Any
             session=session, shop_id=shop.id, phone=sender.phone, cedula=cedula
         )
         return checkout_data.client_slots(client) if client is not None else None
-
-
-def _words(value: Any) -> list[str]:
-    return re.findall(r"\w+", str(value or "").lower())
 
 
 class ValidateDatosClienteForm(FormValidationAction):
@@ -155,14 +150,12 @@ class ValidateDatosClienteForm(FormValidationAction):
     def validate_barrio(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """A non-empty barrio, and never a bare answer to another question.
+        """A non-empty barrio, taken only when asked for or given with the address.
 
-        NLU can tag a bare name ("Valeria Montoya") as a barrio; while the form asked for
-        something else, a barrio that is the whole message belongs to that question.
+        NLU can tag a name ("me llamo Valeria Montoya") as a barrio; while the form asks for
+        anything else, a barrio entity is ignored and the barrio is asked in its turn.
         """
-        asked = tracker.get_slot("requested_slot")
-        text = (tracker.latest_message or {}).get("text") or ""
-        if asked not in (None, "barrio", "direccion") and _words(value) == _words(text):
+        if tracker.get_slot("requested_slot") not in (None, "barrio", "direccion"):
             return {"barrio": None}
         return self._clean(
             "barrio", lambda v: checkout_data.clean_text(v, "el barrio"), value, dispatcher

@@ -172,6 +172,24 @@ cmd_test() {
   rasa test core --model "$model" --stories tests/stories --out "$REPORTS/core" \
     --e2e --fail-on-prediction-errors --no-plot || rc=$?
   check_scores || rc=1
+  # Known failures are run and reported every time, but do not fail the build.
+  local kf="$PROJECT/tests/known_failures/test_known_failures.yml" failed n
+  if [ -s "$kf" ]; then
+    echo "rasa.sh: known-failure stories (tests/known_failures/, not gating) ..."
+    failed="$REPORTS/known_failures/failed_test_stories.yml"
+    rasa test core --model "$model" --stories "$kf" --out "$REPORTS/known_failures" --e2e \
+      --no-plot >"$REPORTS/known_failures.log" 2>&1 || true
+    if [ ! -f "$failed" ]; then
+      echo "rasa.sh: known-failure stories did not run, see reports/rasa/known_failures.log"
+    else
+      n=$(grep -c '^- story' "$failed" || true)
+      if [ "${n:-0}" -eq 0 ]; then
+        echo "rasa.sh: known failures now PASS: move them back to tests/stories/"
+      else
+        echo "rasa.sh: known failures still fail: $n stories (reports/rasa/known_failures/)"
+      fi
+    fi
+  fi
   if [ -s "$REPORTS/core/failed_test_stories.yml" ] && grep -q "story" "$REPORTS/core/failed_test_stories.yml"; then
     echo "rasa.sh: failed test stories in reports/rasa/core/failed_test_stories.yml"
   fi

@@ -237,12 +237,12 @@ def test_checkout_without_a_confirmed_cart_does_not_start_the_form(sales_shop: S
     assert not any(e.get("event") == "followup" for e in started.events)
 
 
-def test_a_bare_name_tagged_as_barrio_is_not_taken_as_the_barrio(sales_shop: SalesShop) -> None:
-    # NLU may tag "Valeria Montoya" as a barrio; the form asked for the name.
+def test_a_name_tagged_as_barrio_is_not_taken_as_the_barrio(sales_shop: SalesShop) -> None:
+    # NLU may tag "(me llamo) Valeria Montoya" as a barrio; the form asked for the name.
     new = {"nombre": "Valeria Montoya", "barrio": "Valeria Montoya"}
     events = [{"event": "slot", "name": k, "value": v} for k, v in new.items()]
     slots = {"usar_datos_guardados": False, "requested_slot": "nombre", **new}
-    tracker = make_tracker("Valeria Montoya", slots=slots, events=events)
+    tracker = make_tracker("me llamo Valeria Montoya", slots=slots, events=events)
     dispatcher = CollectingDispatcher()
     result = Reply(
         [], list(asyncio.run(ValidateDatosClienteForm().run(dispatcher, tracker, DOMAIN)))
