@@ -216,7 +216,8 @@ def load_catalog(path: str | Path) -> tuple[list[ProductRow], list[RowError]]:
 _MODEL_COLUMNS = ("sku", "name", "description", "category", "price", "stock", "active")
 
 
-def _selected(shop_id: int, *extra: Any) -> Any:
+def select_catalog_columns(shop_id: int, *extra: Any) -> Any:
+    """SELECT of the shop's products as plain columns in import order (sku … activo)."""
     columns = [getattr(Product, name) for name in _MODEL_COLUMNS]
     return select(*columns, *extra).where(Product.shop_id == shop_id)
 
@@ -243,7 +244,7 @@ def upsert_products(
         raise ValueError("rows repeat a sku; run validate_records first")
     existing = {
         sku: (pid, tuple(rest))
-        for sku, *rest, pid in session.execute(_selected(shop_id, Product.id))
+        for sku, *rest, pid in session.execute(select_catalog_columns(shop_id, Product.id))
     }
     now = utcnow()
     report = ImportReport()
@@ -288,7 +289,7 @@ def export_products(
     """
     fmt = fmt or detect_format(Path(path))
     records = []
-    for values in session.execute(_selected(shop_id).order_by(Product.sku)):
+    for values in session.execute(select_catalog_columns(shop_id).order_by(Product.sku)):
         record = dict(zip(COLUMNS, astuple(ProductRow(*values)), strict=True))
         if fmt == "csv":
             record["activo"] = "si" if record["activo"] else "no"

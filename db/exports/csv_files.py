@@ -21,6 +21,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from db.catalog_fields import COLUMNS as CATALOG_COLUMNS
+from db.catalog_io import select_catalog_columns
 from db.models import Client, ConversationLog, Order, OrderItem, Product
 
 EXPORT_KINDS = ("inventario", "clientes", "ventas", "conversaciones")
@@ -77,19 +78,7 @@ def _dated(stmt: _Sel, column: Any, date_from: Any, date_to: Any) -> _Sel:
 
 def _inventario(session: Session, shop_id: int, *_: Any) -> Iterator[list[Any]]:
     # Plain columns rather than ORM objects: several times faster on big catalogs.
-    stmt = (
-        select(
-            Product.sku,
-            Product.name,
-            Product.description,
-            Product.category,
-            Product.price,
-            Product.stock,
-            Product.active,
-        )
-        .where(Product.shop_id == shop_id)
-        .order_by(Product.sku)
-    )
+    stmt = select_catalog_columns(shop_id).order_by(Product.sku)
     for *values, active in session.execute(stmt.execution_options(yield_per=_BATCH)):
         yield [*values, _si(active)]
 
