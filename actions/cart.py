@@ -38,6 +38,17 @@ def open_order(turn: Turn) -> Order | None:
     return order
 
 
+def open_cart_or_say_empty(
+    turn: Turn, dispatcher: CollectingDispatcher, action: str
+) -> Order | None:
+    """The open order when it has items; otherwise tell the shopper the cart is empty."""
+    order = open_order(turn)
+    if order is None or not order.items:
+        say(dispatcher, action, EMPTY_CART, {"order": None})
+        return None
+    return order
+
+
 def quantity_words(tracker: Tracker) -> str | None:
     """The `cantidad` entity, else the message without the product phrase (may be None).
 
@@ -134,9 +145,8 @@ class ActionVerPedido(TurnAction):
     action_name = "action_ver_pedido"
 
     def handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
-        order = open_order(turn)
-        if order is None or not order.items:
-            say(dispatcher, self.name(), EMPTY_CART, {"order": None})
+        order = open_cart_or_say_empty(turn, dispatcher, self.name())
+        if order is None:
             return []
         text = f"Tu pedido #{order.id}:\n{order_text(order)}\n¿Quieres agregar algo más?"
         say(dispatcher, self.name(), text, {"order": orders.order_facts(order)})
@@ -149,9 +159,8 @@ class ActionQuitarProducto(TurnAction):
     action_name = "action_quitar_producto"
 
     def handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
-        order = open_order(turn)
-        if order is None or not order.items:
-            say(dispatcher, self.name(), EMPTY_CART, {"order": None})
+        order = open_cart_or_say_empty(turn, dispatcher, self.name())
+        if order is None:
             return []
         in_cart = [item.product for item in order.items]
         text = latest_text(tracker)

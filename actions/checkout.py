@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.cart import EMPTY_CART, open_order, order_text
+from actions.cart import EMPTY_CART, open_cart_or_say_empty, order_text
 from actions.respond import say
 from actions.services import checkout_data, orders
 from actions.turn import Turn, TurnAction
@@ -32,9 +32,8 @@ class ActionConfirmarPedido(TurnAction):
     action_name = "action_confirmar_pedido"
 
     def handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
-        order = open_order(turn)
-        if order is None or not order.items:
-            say(dispatcher, self.name(), EMPTY_CART, {"order": None})
+        order = open_cart_or_say_empty(turn, dispatcher, self.name())
+        if order is None:
             return []
         if order.state != "pendiente":
             orders.confirm(session=turn.session, order=order)
@@ -52,9 +51,8 @@ class ActionIniciarCheckout(TurnAction):
 
     def handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
         # Without a confirmed cart the form must not start: wait for the shopper instead.
-        order = open_order(turn)
-        if order is None or not order.items:
-            say(dispatcher, self.name(), EMPTY_CART, {"order": None})
+        order = open_cart_or_say_empty(turn, dispatcher, self.name())
+        if order is None:
             return [FollowupAction("action_listen")]
         if order.state == "iniciada":  # the cart changed after the summary: confirm again
             orders.confirm(session=turn.session, order=order)
