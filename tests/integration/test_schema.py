@@ -46,8 +46,11 @@ def test_order_state_and_quantity_checks(session: Session) -> None:
     order = Order(shop_id=shop.id, user_id="+573000000000")
     session.add(order)
     session.flush()
-    session.add(OrderItem(shop_id=shop.id, order_id=order.id, product_id=product.id,
-                          quantity=0, unit_price=100))
+    session.add(
+        OrderItem(
+            shop_id=shop.id, order_id=order.id, product_id=product.id, quantity=0, unit_price=100
+        )
+    )
     with pytest.raises(IntegrityError):
         session.flush()
     session.rollback()
@@ -59,8 +62,14 @@ def test_order_state_and_quantity_checks(session: Session) -> None:
 def test_inbound_message_is_unique_per_provider_id(session: Session) -> None:
     shop = make_shop(session)
     for _ in range(2):
-        session.add(InboundMessage(shop_id=shop.id, provider="twilio",
-                                   provider_message_id="SM123", from_number="+573001"))
+        session.add(
+            InboundMessage(
+                shop_id=shop.id,
+                provider="twilio",
+                provider_message_id="SM123",
+                from_number="+573001",
+            )
+        )
     with pytest.raises(IntegrityError):
         session.flush()
 

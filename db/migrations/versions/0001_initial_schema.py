@@ -55,9 +55,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("shop_id", "cedula", name="uq_clients_shop_cedula"),
     )
     with op.batch_alter_table("clients", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_clients_shop_phone", ["shop_id", "phone"], unique=False
-        )
+        batch_op.create_index("ix_clients_shop_phone", ["shop_id", "phone"], unique=False)
 
     op.create_table(
         "inbound_messages",
@@ -90,17 +88,13 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inbound_messages")),
-        sa.UniqueConstraint(
-            "provider", "provider_message_id", name="uq_inbound_provider_msg"
-        ),
+        sa.UniqueConstraint("provider", "provider_message_id", name="uq_inbound_provider_msg"),
     )
     with op.batch_alter_table("inbound_messages", schema=None) as batch_op:
         batch_op.create_index(
             "ix_inbound_conversation", ["shop_id", "from_number", "id"], unique=False
         )
-        batch_op.create_index(
-            "ix_inbound_status_received", ["status", "received_at"], unique=False
-        )
+        batch_op.create_index("ix_inbound_status_received", ["status", "received_at"], unique=False)
 
     op.create_table(
         "products",
@@ -127,9 +121,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("shop_id", "sku", name="uq_products_shop_sku"),
     )
     with op.batch_alter_table("products", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_products_shop_category", ["shop_id", "category"], unique=False
-        )
+        batch_op.create_index("ix_products_shop_category", ["shop_id", "category"], unique=False)
 
     op.create_table(
         "conversation_logs",
@@ -182,9 +174,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("turn_id", name=op.f("uq_conversation_logs_turn_id")),
     )
     with op.batch_alter_table("conversation_logs", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_logs_shop_created", ["shop_id", "created_at"], unique=False
-        )
+        batch_op.create_index("ix_logs_shop_created", ["shop_id", "created_at"], unique=False)
         batch_op.create_index("ix_logs_shop_user", ["shop_id", "user_id"], unique=False)
 
     op.create_table(
@@ -219,9 +209,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_orders")),
     )
     with op.batch_alter_table("orders", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_orders_shop_created", ["shop_id", "created_at"], unique=False
-        )
+        batch_op.create_index("ix_orders_shop_created", ["shop_id", "created_at"], unique=False)
         batch_op.create_index(
             "ix_orders_shop_user_state", ["shop_id", "user_id", "state"], unique=False
         )
@@ -263,9 +251,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("inbound_id", "seq", name="uq_outbound_inbound_seq"),
     )
     with op.batch_alter_table("outbound_messages", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_outbound_provider_sid", ["provider_sid"], unique=False
-        )
+        batch_op.create_index("ix_outbound_provider_sid", ["provider_sid"], unique=False)
 
     op.create_table(
         "order_items",
@@ -275,12 +261,8 @@ def upgrade() -> None:
         sa.Column("product_id", sa.Integer(), nullable=False),
         sa.Column("quantity", sa.Integer(), nullable=False),
         sa.Column("unit_price", sa.Integer(), nullable=False),
-        sa.CheckConstraint(
-            "quantity > 0", name=op.f("ck_order_items_quantity_positive")
-        ),
-        sa.CheckConstraint(
-            "unit_price >= 0", name=op.f("ck_order_items_unit_price_non_negative")
-        ),
+        sa.CheckConstraint("quantity > 0", name=op.f("ck_order_items_quantity_positive")),
+        sa.CheckConstraint("unit_price >= 0", name=op.f("ck_order_items_unit_price_non_negative")),
         sa.ForeignKeyConstraint(
             ["order_id"],
             ["orders.id"],
@@ -300,9 +282,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_order_items")),
-        sa.UniqueConstraint(
-            "order_id", "product_id", name="uq_order_items_order_product"
-        ),
+        sa.UniqueConstraint("order_id", "product_id", name="uq_order_items_order_product"),
     )
     # ### end Alembic commands ###
 
