@@ -9,7 +9,7 @@ templates, then run (any Python 3):
     python rasa_project/tools/generar_variedad.py
 
 The output is deterministic (fixed seed) and committed, so training stays reproducible.
-Never put words of tests/nlu_test.yml here (tests/rasa/test_training_data.py checks it).
+Never put examples of tests/nlu_test.yml or tests/nlu_dev.yml here (tests/rasa/test_training_data.py checks it).
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ import re
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parents[1] / "data" / "nlu" / "variedad.yml"
-HELD_OUT = Path(__file__).resolve().parents[1] / "tests" / "nlu_test.yml"
+HELD_OUT = [
+    Path(__file__).resolve().parents[1] / "tests" / name for name in ("nlu_test.yml", "nlu_dev.yml")
+]
 SEED = 20261122
 
 PRODUCTS = """
@@ -85,11 +87,85 @@ soporte de pared|lampara de techo|llave de agua|calentador de agua|silla de play
 """.replace("\n", "|")
 MULTI_LIST = [p.strip() for p in MULTI.split("|") if p.strip()]
 
+# Product phrases are often a head noun followed by what the shopper cares about: a brand,
+# a size, a colour, a model number, "para X". The model must keep those words in the phrase
+# (and not read a size like "de 64" or "etapa 3" as a quantity).
+# Each line: head nouns of one trade | modifiers shoppers add to them.
+HEADS = """
+audifonos inalambricos, parlantes, bafles, microfonos, controles, memorias sd, cables usb,
+adaptadores, forros para celular, vidrios templados, baterias externas
+| bluetooth, tipo c, de 64, de 128 gb, de 2 metros, samsung, xiaomi, originales, negros, hd,
+para iphone, para play 5, de 10000 mah, economicos, led
+;
+zapatillas, botas de caucho, chanclas de playa, medias deportivas, licras, uniformes, camisetas
+| talla 40, talla m, talla 12, nike, adidas, negras, azules, de algodon, impermeables,
+de la seleccion, para niño, para niña, originales, baratas
+;
+teteros, pañaleras, coches, cunas, moises, juguetes didacticos, carritos, muñecos, legos,
+pañitos humedos
+| anticolicos, para bebe, de frozen, de spiderman, de star wars, etapa 3, etapa 4, x 12,
+a control remoto, de madera, grandes, pequeños, de silicona, rosados
+;
+shampoo, acondicionador, tintes, esmaltes, labiales, bases de maquillaje, cremas, perfumes
+| anticaspa, de 1 litro, x 400 ml, rojos, mate, originales, para cabello rizado, sin sal,
+economicos, de vainilla
+;
+arena para gato, collares, camas para perro, rascadores, juguetes para perro, bebederos
+| dog chow, pro plan, de 8 kilos, de 20 kilos, antipulgas, grandes, pequeños, para gato,
+para perro grande, de acero, con cascabel
+;
+cuadernos, colores, resaltadores, carpetas, temperas, pinceles, borradores, compases
+| norma, faber castell, pelikan, de 100 hojas, cuadriculados, x 12, x 24, argollados,
+de nata, de colores, pal colegio, escolares
+;
+ollas, sartenes, hervidores, batidoras, cafeteras, ventiladores, planchas para ropa
+| oster, imusa, kalley, haceb, antiadherentes, de acero, de 5 litros, de pie, de mesa,
+electricos, grandes, de 3 velocidades
+;
+bicicletas, rodilleras, balones, raquetas, pesas, lazos para saltar, petos
+| rin 26, numero 5, de 5 kilos, de futbol, de voleibol, profesionales, para niño, golty,
+de ping pong, de neopreno, azules
+;
+llantas, bujias, pastillas de freno, aceites, filtros, baterias para moto, exploradoras
+| 20w50, 10w40, rin 15, para pulsar 200, para bws, para boxer, ngk, originales, delanteras,
+traseras, led, de 12 voltios
+"""
+TRADES = [
+    (
+        [h.strip() for h in heads.split(",") if h.strip()],
+        [m.strip() for m in mods.split(",") if m.strip()],
+    )
+    for heads, mods in (block.split("|") for block in HEADS.split(";"))
+]
+
+
+def _composed(rng: random.Random, n: int) -> list[str]:
+    """n distinct "head modifier" product phrases of the same trade."""
+    phrases: list[str] = []
+    while len(phrases) < n:
+        heads, mods = rng.choice(TRADES)
+        phrase = f"{rng.choice(heads)} {rng.choice(mods)}"
+        if phrase not in phrases:
+            phrases.append(phrase)
+    return phrases
+
+
+# Words that follow a product phrase but are not part of it.
+AFTER = [
+    ", talla {s}", " pa navidad", " pa regalar", ", q marcas tienen?", ", de q colores?",
+    " y a como?", " xfa", " porfa", ", cuanto valen?", ", es urgente", " pal colegio",
+    " pa la casa", " que me falta", ", cual me recomiendas?", " 🙏", " 😊", ", los que sean",
+]  # fmt: skip
+
 CATEGORIES = [
     "ferreteria", "jardineria", "musica", "manualidades", "repuestos", "fiestas", "bebes",
     "pesca", "reposteria", "electricidad", "plomeria", "construccion", "energia solar",
     "mascotas", "herramientas electricas", "herramientas", "carpinteria", "pintura",
     "agricultura", "ganaderia", "costura", "instrumentos de viento", "accesorios para moto",
+    "electrodomesticos", "cocina", "juguetes", "deportes", "cuidado personal", "aseo",
+    "papeleria", "tecnologia", "hogar", "ropa", "calzado", "belleza", "maquillaje", "ciclismo",
+    "accesorios para celular", "bebidas", "utiles escolares", "decoracion", "iluminacion",
+    "camping", "gimnasio", "cuidado del bebe", "lenceria", "cacharreria", "navidad",
 ]  # fmt: skip
 
 QUANTITIES = [
@@ -122,6 +198,12 @@ ASK_CATEGORY = [
     "muestrame lo de [{c}](categoria)", "tienen cosas de [{c}](categoria)?",
     "que productos de [{c}](categoria) manejan", "que venden en [{c}](categoria)?",
     "que tienes de [{c}](categoria)", "y de [{c}](categoria) que hay?",
+    "hola, que tienen de [{c}](categoria)", "q tienen en [{c}](categoria)?",
+    "que manejan de [{c}](categoria)?", "muestrame algo de [{c}](categoria)",
+    "que cosas de [{c}](categoria) tienen", "en [{c}](categoria) que tienen?",
+    "buenas, que hay de [{c}](categoria) pa regalar", "quiero ver lo de [{c}](categoria)",
+    "tienen seccion de [{c}](categoria)?", "que opciones tienen en [{c}](categoria)",
+    "mandame el catalogo de [{c}](categoria)", "que tienen de [{c}](categoria) y a como",
 ]  # fmt: skip
 
 BUY = [
@@ -233,10 +315,21 @@ def generate() -> str:
     ask += [_fill(rng, t, MULTI_LIST) for t in ASK]
     buy += [_fill(rng, t, MULTI_LIST) for t in BUY for _ in range(2)]
     remove += [_fill(rng, t, MULTI_LIST) for t in REMOVE]
+    composed = _composed(rng, 300)
+    ask += [_fill(rng, t, composed) for t in ASK for _ in range(3)]
+    buy += [_fill(rng, t, composed) for t in BUY for _ in range(3)]
+    remove += [_fill(rng, t, composed) for t in REMOVE for _ in range(2)]
+    # A product phrase ends where the shopper's comment starts.
+    for lst, templates in ((ask, ASK[:30]), (buy, BUY[:18])):
+        for t in rng.sample(templates, 15):
+            after = rng.choice(AFTER).format(s=rng.choice(["38", "40", "m", "xl", "10"]))
+            lst.append(_fill(rng, t, composed).rstrip("?") + after)
     data = [rng.choice(NAME).format(x=_name(rng)) for _ in range(90)]
     data += [rng.choice(BARRIO).format(b=_case(rng, b)) for b in BARRIOS]
     # Never train on a held-out example: the held-out scores must measure generalisation.
-    held_out = {_plain(e) for e in re.findall(r"^\s+- (.+)$", HELD_OUT.read_text(), re.M)}
+    held_out = {
+        _plain(e) for path in HELD_OUT for e in re.findall(r"^\s+- (.+)$", path.read_text(), re.M)
+    }
     ask, buy, remove, data = (
         [e for e in lst if _plain(e) not in held_out] for lst in (ask, buy, remove, data)
     )
