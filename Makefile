@@ -79,6 +79,10 @@ train: $(RASA_STAMP) ## Train the Rasa model when its inputs changed (cached by 
 test-rasa: $(RASA_STAMP) train ## Held-out NLU test + test stories; reports in reports/rasa/
 	@bash scripts/rasa.sh test
 
+.PHONY: test-rasa-dev
+test-rasa-dev: $(RASA_STAMP) train ## NLU scores and errors on the dev set (for designers; not gating)
+	@bash scripts/rasa.sh test-dev
+
 .PHONY: shell
 shell: setup train ## Talk to the bot in a terminal (starts the action server)
 	@bash scripts/rasa.sh shell
