@@ -1,7 +1,7 @@
 """The entity clean-up rules the Rasa model applies after DIET (rasa_project/components).
 
 The rules are plain Python, so they are tested here without Rasa; the Rasa component
-`ProductPhraseJoiner` only calls `tidy_entities` on each parsed message.
+`EntityCleanup` learns the intent -> entities table and calls `tidy_entities`.
 """
 
 from __future__ import annotations
@@ -87,3 +87,127 @@ def test_confidence_of_a_joined_phrase_is_the_lowest_piece() -> None:
     pieces[0]["confidence_entity"], pieces[1]["confidence_entity"] = 0.9, 0.6
     (joined,) = entity_rules.tidy_entities(text, pieces)
     assert joined["confidence_entity"] == 0.6
+
+
+def test_entities_by_intent_is_learned_from_annotations() -> None:
+    examples = [
+        ("comprar", [{"entity": "cantidad"}, {"entity": "producto"}]),
+        ("comprar", []),
+        ("saludar", []),
+        ("informar_datos", [{"entity": "nombre"}]),
+    ]
+    assert entity_rules.entities_by_intent(examples) == {
+        "comprar": ["cantidad", "producto"],
+        "informar_datos": ["nombre"],
+        "saludar": [],
+    }
+
+
+ALLOWED = {"comprar": ["cantidad", "producto"], "pedir_ayuda": [], "cancelar_pedido": []}
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "predicted", "expected"),
+    [
+        ("eres un robot? que sabes hacer", "pedir_ayuda", [("un", "cantidad")], []),
+        ("cancela todo, me quede sin plata", "cancelar_pedido", [("plata", "producto")], []),
+        ("quiero 2 termos", "comprar", [("2", "cantidad"), ("termos", "producto")],
+         [("2", "cantidad"), ("termos", "producto")]),
+        ("agregame el mouse al carrito, soy Ana", "comprar",
+         [("mouse", "producto"), ("Ana", "nombre")], [("mouse", "producto")]),
+        # an intent the table does not know (nlu_fallback) keeps everything
+        ("asdf 2 termos", "nlu_fallback", [("2", "cantidad"), ("termos", "producto")],
+         [("2", "cantidad"), ("termos", "producto")]),
+    ],
+)  # fmt: skip
+def test_entities_the_intent_never_has_are_dropped(
+    text: str, intent: str, predicted: list[tuple[str, str]], expected: list[tuple[str, str]]
+) -> None:
+    result = entity_rules.tidy_entities(text, _entities(text, predicted), intent, ALLOWED)
+    assert [(e["value"], e["entity"]) for e in result] == expected
+
+
+def test_word_roles_count_product_and_plain_uses() -> None:
+    examples = [
+        ("tienen cables usb?", [{"start": 7, "end": 17, "entity": "producto"}]),
+        ("mi cel es 300", [{"start": 10, "end": 13, "entity": "telefono"}]),
+        ("tienen algo?", []),
+    ]
+    roles = entity_rules.word_roles(examples)
+    assert roles["cables"] == [1, 0] and roles["usb"] == [1, 0]
+    assert roles["tienen"] == [0, 2]
+    assert roles["300"] == [0, 0]  # inside another entity: neither
+
+
+ROLES = {
+    "tienen": [0, 40], "quiero": [0, 50], "valen": [0, 11], "pa": [0, 60], "mi": [0, 80],
+    "cable": [3, 0], "celular": [6, 5], "xiaomi": [6, 0], "termos": [4, 0], "sobrino": [0, 1],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "predicted", "expected"),
+    [
+        # grows over product words and over words training never saw (new brands, nouns)
+        ("quiero comprar el celular xiaomi azul", [("xiaomi", "producto")],
+         [("celular xiaomi azul", "producto")]),
+        ("hagale, 1 nevera haceb", [("1", "cantidad"), ("haceb", "producto")],
+         [("1", "cantidad"), ("nevera haceb", "producto")]),
+        ("remueve el cable hdmi", [("cable", "producto")], [("cable hdmi", "producto")]),
+        ("mandame dos fundas de almohada", [("dos", "cantidad"), ("fundas", "producto")],
+         [("dos", "cantidad"), ("fundas de almohada", "producto")]),
+        # never over punctuation, numbers, other entities or plain chat words
+        ("tienen termos? cuanto valen", [("termos", "producto")], [("termos", "producto")]),
+        ("me llevo 2 termos pa mi sobrino", [("2", "cantidad"), ("termos", "producto")],
+         [("2", "cantidad"), ("termos", "producto")]),
+        ("quiero 2 termos y 3 cables", [("2", "cantidad"), ("termos", "producto"),
+                                        ("3", "cantidad"), ("cables", "producto")],
+         [("2", "cantidad"), ("termos", "producto"), ("3", "cantidad"), ("cables", "producto")]),
+    ],
+)  # fmt: skip
+def test_product_phrases_grow_over_product_words(
+    text: str, predicted: list[tuple[str, str]], expected: list[tuple[str, str]]
+) -> None:
+    result = entity_rules.tidy_entities(text, _entities(text, predicted), roles=ROLES)
+    assert [(e["value"], e["entity"]) for e in result] == expected
+
+
+def test_shopper_spelling_survives_case_only_synonyms() -> None:
+    """EntitySynonymMapper lower-cases its lookup: only real synonyms change a value."""
+    text = "soy Mateo Arango y exporta el stock"
+    entities = _entities(text, [("Mateo Arango", "nombre"), ("stock", "tipo_exportacion")])
+    entities[0]["value"], entities[1]["value"] = "mateo Arango", "inventario"
+    result = entity_rules.tidy_entities(text, entities)
+    assert [e["value"] for e in result] == ["Mateo Arango", "inventario"]
+
+
+@pytest.mark.parametrize(
+    ("text", "predicted", "expected"),
+    [
+        ("sumale una cobija termica", [("una", "cantidad"), ("cobija termica", "producto")],
+         [("cobija termica", "producto")]),
+        ("me llevo 2 collares antipulgas", [("collares antipulgas", "producto")],
+         [("2", "cantidad"), ("collares antipulgas", "producto")]),
+        ("dame media docena de huevos", [("huevos", "producto")],
+         [("media docena", "cantidad"), ("huevos", "producto")]),
+        ("dame media docena huevos", [("huevos", "producto")],
+         [("media docena", "cantidad"), ("huevos", "producto")]),
+        ("quiero dos termos", [("dos", "cantidad"), ("termos", "producto")],
+         [("dos", "cantidad"), ("termos", "producto")]),
+        ("ponle uno mas", [("uno", "cantidad")], [("uno", "cantidad")]),
+    ],
+)  # fmt: skip
+def test_articles_are_not_quantities_and_numbers_before_products_are(
+    text: str, predicted: list[tuple[str, str]], expected: list[tuple[str, str]]
+) -> None:
+    result = entity_rules.tidy_entities(text, _entities(text, predicted))
+    assert [(e["value"], e["entity"]) for e in result] == expected
+
+
+def test_no_quantity_is_added_where_the_intent_has_none() -> None:
+    text = "estado del pedido 45 termos"
+    allowed = {"estado_pedido": ["producto"]}
+    result = entity_rules.tidy_entities(
+        text, _entities(text, [("termos", "producto")]), "estado_pedido", allowed
+    )
+    assert [(e["value"], e["entity"]) for e in result] == [("termos", "producto")]
