@@ -23,15 +23,7 @@ pytestmark = pytest.mark.rasa
 CASES = [
     ("¿tienen hamacas?", "consultar_inventario", "hamacas", None),
     ("quiero 2 termos grandes", "comprar", "termos grandes", "2"),
-    pytest.param(
-        "buenas, ¿cuánto vale el kayak inflable?",
-        "consultar_inventario",
-        "kayak inflable",
-        None,
-        # Known failure of the current model: only "inflable" is extracted (the action still
-        # finds kayaks from the whole message). strict: an unexpected pass fails the run.
-        marks=pytest.mark.xfail(strict=True, reason="model extracts only 'inflable'"),
-    ),
+    ("buenas, ¿cuánto vale el kayak inflable?", "consultar_inventario", "kayak inflable", None),
     ("a como tienen las mecedoras de madera", "consultar_inventario", "mecedoras de madera", None),
     ("hola, venden trampolines?", "consultar_inventario", "trampolines", None),
     ("agrégame un par de binoculares", "comprar", "binoculares", "un par"),
