@@ -8,6 +8,8 @@ DIET tags tokens one by one (IO tags). On unseen product phrases it sometimes
   a product or category phrase never starts with one, so those words are dropped;
 - tags a lone function word ("otros", "eso", "de") as a product: such entities are dropped;
 - labels a whole e-mail address as something else: an exact e-mail is always `email`;
+- reads a size or model number after a product as a quantity ("fundas para iphone 13"):
+  it joins the product phrase;
 - tags the article "un"/"una" as a quantity, or misses the number right before a product
   phrase: articles are dropped, the number becomes `cantidad`;
 - (after EntitySynonymMapper) receives a value whose case was changed to a training
@@ -251,6 +253,32 @@ def _quantities(
     return sorted(kept + added, key=lambda e: e["start"])
 
 
+# A number right after a product phrase is its size or model ("memorias usb de 64", "fundas
+# para iphone 13", "pesas de 8 kilos"): quantities come before the product in Spanish.
+SIZE_AFTER = re.compile(
+    r"(?:\s+(?:de|para|x|por)\s+|\s+)(\d+[a-z]{0,3}|\d+[.,]\d+)"
+    r"(?:\s+(?:kilos?|kg|metros?|mts|cm|mm|litros?|lts?|ml|gb|tb|mah|watts?|w|voltios|v|"
+    r"pulgadas|amperios|onzas|oz|gramos|gr|g|libras?|hojas|piezas|puestos))?(?![\w-])",
+    re.IGNORECASE,
+)
+
+
+def _sizes(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Product phrases take the size or model number that follows them; a quantity DIET
+    saw in that number is dropped."""
+    result = list(entities)
+    for i, entity in enumerate(result):
+        if entity.get("entity") != PRODUCT:
+            continue
+        match = SIZE_AFTER.match(text, entity["end"])
+        if match is None:
+            continue
+        end = match.end()
+        result[i] = {**entity, "end": end, "value": text[entity["start"] : end]}
+        result = [e for e in result if e is result[i] or not (entity["end"] <= e["start"] < end)]
+    return result
+
+
 def tidy_entities(
     text: str,
     entities: list[dict[str, Any]],
@@ -272,7 +300,7 @@ def tidy_entities(
             else e
             for e in joined
         ]
-    joined = _quantities(text, joined, intent, allowed)
+    joined = _quantities(text, _sizes(text, joined), intent, allowed)
     result: list[dict[str, Any]] = []
     for entity in joined:
         if entity.get("entity") in PHRASES:

@@ -211,3 +211,36 @@ def test_no_quantity_is_added_where_the_intent_has_none() -> None:
         text, _entities(text, [("termos", "producto")]), "estado_pedido", allowed
     )
     assert [(e["value"], e["entity"]) for e in result] == [("termos", "producto")]
+
+
+@pytest.mark.parametrize(
+    ("text", "predicted", "expected"),
+    [
+        ("hay stock de memorias usb de 64?", [("memorias usb", "producto"), ("64", "cantidad")],
+         [("memorias usb de 64", "producto")]),
+        ("che, tienen fundas para iphone 13?",
+         [("fundas para iphone", "producto"), ("13", "cantidad")],
+         [("fundas para iphone 13", "producto")]),
+        ("aun hay pesas rusas de 8 kilos?", [("pesas rusas", "producto"), ("8", "cantidad")],
+         [("pesas rusas de 8 kilos", "producto")]),
+        ("quiero 8 bombillos led de 12w",
+         [("8", "cantidad"), ("bombillos led", "producto"), ("12w", "cantidad")],
+         [("8", "cantidad"), ("bombillos led de 12w", "producto")]),
+        # a new quantity after "a"/"en" stays a quantity
+        ("cambia las brochas de 4 a 2", [("brochas", "producto"), ("4", "cantidad"),
+                                         ("2", "cantidad")],
+         [("brochas de 4", "producto"), ("2", "cantidad")]),
+        ("deja las brochas en 2", [("brochas", "producto"), ("2", "cantidad")],
+         [("brochas", "producto"), ("2", "cantidad")]),
+        ("quiero 2 termos y 3 brochas", [("2", "cantidad"), ("termos", "producto"),
+                                         ("3", "cantidad"), ("brochas", "producto")],
+         [("2", "cantidad"), ("termos", "producto"), ("3", "cantidad"), ("brochas", "producto")]),
+        ("dame un par de chanclas, talla 41", [("un par", "cantidad"), ("chanclas", "producto")],
+         [("un par", "cantidad"), ("chanclas", "producto")]),
+    ],
+)  # fmt: skip
+def test_a_number_after_a_product_is_its_size(
+    text: str, predicted: list[tuple[str, str]], expected: list[tuple[str, str]]
+) -> None:
+    result = entity_rules.tidy_entities(text, _entities(text, predicted))
+    assert [(e["value"], e["entity"]) for e in result] == expected
