@@ -159,14 +159,18 @@ sys.exit(0 if ok else 1)
 PY
 }
 
+# NLU test of one file: nlu_test MODEL FILE OUT
+nlu_test() {
+  rasa test nlu --model "$1" --nlu "$2" --domain domain --out "$3" --no-plot
+}
+
 # The dev set is for reading errors while improving data/; its score does not gate.
 cmd_test_dev() {
   local model
   model="$(cmd_model_path)"
   rm -rf "$REPORTS/dev"; mkdir -p "$REPORTS/dev"
   echo "rasa.sh: dev NLU set (tests/nlu_dev.yml) ..."
-  rasa test nlu --model "$model" --nlu tests/nlu_dev.yml --domain domain \
-    --out "$REPORTS/dev" --no-plot
+  nlu_test "$model" tests/nlu_dev.yml "$REPORTS/dev"
   check_scores "$REPORTS/dev" || true
   echo "rasa.sh: errors in reports/rasa/dev/intent_errors.json and DIETClassifier_errors.json"
 }
@@ -177,8 +181,7 @@ cmd_test() {
   start=$(date +%s)
   rm -rf "$REPORTS"; mkdir -p "$REPORTS"
   echo "rasa.sh: held-out NLU test (tests/nlu_test.yml) ..."
-  rasa test nlu --model "$model" --nlu tests/nlu_test.yml --domain domain \
-    --out "$REPORTS/nlu" --no-plot
+  nlu_test "$model" tests/nlu_test.yml "$REPORTS/nlu"
   echo "rasa.sh: end-to-end test stories (tests/stories/) ..."
   local rc=0
   # --e2e runs each story's user text through NLU too: intents and entities must match.

@@ -36,10 +36,13 @@ NOT_CONTINUATIONS = {"un", "una", "unos", "unas", "el", "la", "los", "las", "mi"
 PRODUCT = "producto"
 
 
+def _respan(text: str, entity: dict[str, Any], start: int, end: int) -> dict[str, Any]:
+    """The entity moved to text[start:end], its value following the span."""
+    return {**entity, "start": start, "end": end, "value": text[start:end]}
+
+
 def _join(text: str, first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
-    joined = dict(first)
-    joined["end"] = second["end"]
-    joined["value"] = text[first["start"] : second["end"]]
+    joined = _respan(text, first, first["start"], second["end"])
     scores = [e["confidence_entity"] for e in (first, second) if "confidence_entity" in e]
     if scores:
         joined["confidence_entity"] = min(scores)
@@ -117,10 +120,7 @@ def _trim(text: str, entity: dict[str, Any]) -> dict[str, Any] | None:
         return None
     if all(w in NOT_PRODUCTS for _, _, w in words):
         return None
-    trimmed = dict(entity)
-    trimmed["start"], trimmed["end"] = words[0][0], words[-1][1]
-    trimmed["value"] = text[trimmed["start"] : trimmed["end"]]
-    return trimmed
+    return _respan(text, entity, words[0][0], words[-1][1])
 
 
 def entities_by_intent(
@@ -169,10 +169,13 @@ def _product_word(word: str, roles: dict[str, list[int]], unseen_ok: bool) -> bo
 
 
 def _grow(
-    text: str, entity: dict[str, Any], roles: dict[str, list[int]], taken: list[tuple[int, int]]
+    text: str,
+    tokens: list[re.Match[str]],
+    entity: dict[str, Any],
+    roles: dict[str, list[int]],
+    taken: list[tuple[int, int]],
 ) -> dict[str, Any]:
     """The product phrase grown over neighbouring product words (see module docstring)."""
-    tokens = list(TOKEN.finditer(text))
     inside = [i for i, t in enumerate(tokens) if entity["start"] <= t.start() < entity["end"]]
     if not inside:
         return entity
@@ -209,7 +212,7 @@ def _grow(
         start = tokens[first].start()
     if (start, end) == (entity["start"], entity["end"]):
         return entity
-    return {**entity, "start": start, "end": end, "value": text[start:end]}
+    return _respan(text, entity, start, end)
 
 
 QUANTITY = "cantidad"
@@ -225,17 +228,16 @@ QUANTITY_BEFORE = re.compile(
 )
 
 
-def _quantities(
-    text: str, entities: list[dict[str, Any]], intent: str | None, allowed: dict | None
-) -> list[dict[str, Any]]:
+def _quantities(text: str, entities: list[dict[str, Any]], add: bool) -> list[dict[str, Any]]:
     """An article is not a quantity ("quiero un martillo"); a number right before a product
-    phrase is one ("me llevo 2 collares"), when the intent can have quantities."""
+    phrase is one ("me llevo 2 collares"), added only when ``add`` (the intent can have
+    quantities)."""
     kept = [
         e
         for e in entities
         if not (e.get("entity") == QUANTITY and str(e.get("value", "")).lower() in ARTICLE_ONES)
     ]
-    if allowed is not None and intent in allowed and QUANTITY not in allowed[intent]:
+    if not add:
         return kept
     added = []
     for entity in kept:
@@ -266,17 +268,15 @@ SIZE_AFTER = re.compile(
 def _sizes(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Product phrases take the size or model number that follows them; a quantity DIET
     saw in that number is dropped."""
-    result = list(entities)
-    for i, entity in enumerate(result):
-        if entity.get("entity") != PRODUCT:
-            continue
-        match = SIZE_AFTER.match(text, entity["end"])
-        if match is None:
-            continue
-        end = match.end()
-        result[i] = {**entity, "end": end, "value": text[entity["start"] : end]}
-        result = [e for e in result if e is result[i] or not (entity["end"] <= e["start"] < end)]
-    return result
+    grown: list[dict[str, Any]] = []
+    absorbed: list[tuple[int, int]] = []  # the text each product took
+    for entity in entities:
+        match = SIZE_AFTER.match(text, entity["end"]) if entity.get("entity") == PRODUCT else None
+        if match is not None:
+            absorbed.append((entity["end"], match.end()))
+            entity = _respan(text, entity, entity["start"], match.end())
+        grown.append(entity)
+    return [e for e in grown if not any(s <= e["start"] < end for s, end in absorbed)]
 
 
 def tidy_entities(
@@ -289,18 +289,20 @@ def tidy_entities(
     """All clean-up rules, in order: keep what the intent can have, join pieces, grow
     product phrases, trim phrases, fix e-mails. Intents unknown to ``allowed``
     (nlu_fallback) keep everything; without ``roles`` phrases do not grow."""
-    if allowed is not None and intent in allowed:
-        entities = [e for e in entities if e.get("entity") in allowed[intent]]
+    expected = allowed.get(intent) if allowed is not None and intent is not None else None
+    if expected is not None:
+        entities = [e for e in entities if e.get("entity") in expected]
     joined = join_product_pieces(text, entities)
     if roles:
+        tokens = list(TOKEN.finditer(text))
         spans = [(e["start"], e["end"]) for e in joined]
         joined = [
-            _grow(text, e, roles, [s for s in spans if s != (e["start"], e["end"])])
+            _grow(text, tokens, e, roles, [s for s in spans if s != (e["start"], e["end"])])
             if e.get("entity") == PRODUCT
             else e
             for e in joined
         ]
-    joined = _quantities(text, _sizes(text, joined), intent, allowed)
+    joined = _quantities(text, _sizes(text, joined), add=expected is None or QUANTITY in expected)
     result: list[dict[str, Any]] = []
     for entity in joined:
         if entity.get("entity") in PHRASES:

@@ -28,8 +28,10 @@ def _entities(text: str, spans: list[tuple[str, str]]) -> list[dict]:
     return found
 
 
-def _tidy(text: str, spans: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    result = entity_rules.tidy_entities(text, _entities(text, spans))
+def _tidy(text: str, spans: list[tuple[str, str]], **tables: object) -> list[tuple[str, str]]:
+    """tidy_entities on DIET-like entities, as (value, label) pairs; ``tables`` are its
+    intent/allowed/roles arguments."""
+    result = entity_rules.tidy_entities(text, _entities(text, spans), **tables)
     for entity in result:  # values always match the text they point at
         assert text[entity["start"] : entity["end"]] == entity["value"]
     return [(e["value"], e["entity"]) for e in result]
@@ -123,8 +125,7 @@ ALLOWED = {"comprar": ["cantidad", "producto"], "pedir_ayuda": [], "cancelar_ped
 def test_entities_the_intent_never_has_are_dropped(
     text: str, intent: str, predicted: list[tuple[str, str]], expected: list[tuple[str, str]]
 ) -> None:
-    result = entity_rules.tidy_entities(text, _entities(text, predicted), intent, ALLOWED)
-    assert [(e["value"], e["entity"]) for e in result] == expected
+    assert _tidy(text, predicted, intent=intent, allowed=ALLOWED) == expected
 
 
 def test_word_roles_count_product_and_plain_uses() -> None:
@@ -168,8 +169,7 @@ ROLES = {
 def test_product_phrases_grow_over_product_words(
     text: str, predicted: list[tuple[str, str]], expected: list[tuple[str, str]]
 ) -> None:
-    result = entity_rules.tidy_entities(text, _entities(text, predicted), roles=ROLES)
-    assert [(e["value"], e["entity"]) for e in result] == expected
+    assert _tidy(text, predicted, roles=ROLES) == expected
 
 
 def test_shopper_spelling_survives_case_only_synonyms() -> None:
@@ -200,17 +200,15 @@ def test_shopper_spelling_survives_case_only_synonyms() -> None:
 def test_articles_are_not_quantities_and_numbers_before_products_are(
     text: str, predicted: list[tuple[str, str]], expected: list[tuple[str, str]]
 ) -> None:
-    result = entity_rules.tidy_entities(text, _entities(text, predicted))
-    assert [(e["value"], e["entity"]) for e in result] == expected
+    assert _tidy(text, predicted) == expected
 
 
 def test_no_quantity_is_added_where_the_intent_has_none() -> None:
     text = "estado del pedido 45 termos"
     allowed = {"estado_pedido": ["producto"]}
-    result = entity_rules.tidy_entities(
-        text, _entities(text, [("termos", "producto")]), "estado_pedido", allowed
-    )
-    assert [(e["value"], e["entity"]) for e in result] == [("termos", "producto")]
+    assert _tidy(text, [("termos", "producto")], intent="estado_pedido", allowed=allowed) == [
+        ("termos", "producto")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -242,5 +240,4 @@ def test_no_quantity_is_added_where_the_intent_has_none() -> None:
 def test_a_number_after_a_product_is_its_size(
     text: str, predicted: list[tuple[str, str]], expected: list[tuple[str, str]]
 ) -> None:
-    result = entity_rules.tidy_entities(text, _entities(text, predicted))
-    assert [(e["value"], e["entity"]) for e in result] == expected
+    assert _tidy(text, predicted) == expected
