@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.cart import EMPTY_CART, open_cart_or_say_empty, order_text
 from actions.respond import say
 from actions.services import checkout_data, orders
+from actions.services.clients import owned_client
 from actions.turn import Turn, TurnAction
 
 Events = list[dict[str, Any]]
@@ -67,9 +68,7 @@ class ActionIniciarCheckout(TurnAction):
             return [SlotSet("pedido_id", float(order.id))]
         events: Events = [SlotSet(slot, None) for slot in FORM_SLOTS]
         events.append(SlotSet("pedido_id", float(order.id)))
-        client = checkout_data.find_client(
-            session=turn.session, shop_id=turn.shop.id, phone=turn.phone
-        )
+        client = owned_client(turn.session, turn.shop.id, turn.user_id)
         if client is None:
             say(dispatcher, self.name(), "¡Perfecto! 🙌 Tomemos tus datos para el envío.", facts)
             return [*events, SlotSet("usar_datos_guardados", False)]
@@ -112,6 +111,8 @@ class ActionCerrarPedido(TurnAction):
                 order_id=order.id,
                 shop_id=turn.shop.id,
                 client_data=checkout_data.client_data(slots),
+                requester_id=turn.user_id,
+                staff=turn.staff,
             )
         except orders.OutOfStockError as err:
             return self._short(turn, dispatcher, order, err)

@@ -1,8 +1,9 @@
 """`validate_datos_cliente_form`: validates the checkout data and reuses stored clients.
 
-`usar_datos_guardados` is asked only while a stored client matches (by WhatsApp number, or by
-the cédula the shopper typed) and the shopper has not answered; "sí" fills every slot from
-the stored client. Each `validate_<slot>` answers a bad value with a polite Spanish reason.
+`usar_datos_guardados` is asked only while a client record saved from this same
+conversation identity exists (see `clients.owned_client`) and the shopper has not answered;
+"sí" fills every slot from the stored client. Each `validate_<slot>` answers a bad value
+with a polite Spanish reason.
 """
 
 from __future__ import annotations
@@ -19,24 +20,37 @@ from actions.respond import say
 from actions.runtime import get_runtime
 from actions.services import checkout_data
 from actions.services.checkout_data import InvalidField
+from actions.services.clients import owned_client
 from actions.services.context import UnknownShopError, load_shop, parse_sender
+from db.identity import DEFAULT_REGION
 from db.models import Client
 
 ASK_SAVED = "usar_datos_guardados"
 
 
 def _stored_client(tracker: Tracker, cedula: str | None = None) -> dict[str, Any] | None:
-    """Slot values of the stored client matching this shopper (cédula first), or None."""
+    """Slot values of the client record saved from this very conversation identity.
+
+    With `cedula`, only when that cédula is the identity's own record: someone else's
+    cédula (or a typo) never unlocks stored data, whatever name comes with it.
+    """
     sender = parse_sender(tracker.sender_id)
     with get_runtime().session_factory() as session:
         try:
             shop = load_shop(session, sender.shop_slug)
         except UnknownShopError:
             return None
-        client: Client | None = checkout_data.find_client(
-            session=session, shop_id=shop.id, phone=sender.phone, cedula=cedula
-        )
+        client: Client | None = owned_client(session, shop.id, sender.user_id, cedula)
         return checkout_data.client_slots(client) if client is not None else None
+
+
+def _shop_country(tracker: Tracker) -> str:
+    """The shop's ISO country (the region national phone numbers are read in)."""
+    with get_runtime().session_factory() as session:
+        try:
+            return load_shop(session, parse_sender(tracker.sender_id).shop_slug).country
+        except UnknownShopError:
+            return DEFAULT_REGION
 
 
 class ValidateDatosClienteForm(FormValidationAction):
@@ -111,13 +125,7 @@ class ValidateDatosClienteForm(FormValidationAction):
             by_cedula = _stored_client(tracker, cedula)
             by_phone = _stored_client(tracker)
             already_offered = by_phone is not None and by_phone["cedula"] == cedula
-            if (
-                by_cedula is not None
-                and by_cedula["cedula"] == cedula
-                and not already_offered
-                # someone else's cédula (or a typo) must not unlock their stored address
-                and checkout_data.same_person(tracker.get_slot("nombre"), by_cedula["nombre"])
-            ):
+            if by_cedula is not None and not already_offered:
                 masked = checkout_data.mask_cedula(cedula)
                 self._say(
                     dispatcher,
@@ -130,8 +138,11 @@ class ValidateDatosClienteForm(FormValidationAction):
     def validate_telefono(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """A Colombian mobile: 10 digits starting with 3, optional +57."""
-        return self._clean("telefono", checkout_data.clean_phone, value, dispatcher)
+        """A mobile number, national ones read in the shop's country; stored as E.164."""
+        region = _shop_country(tracker)
+        return self._clean(
+            "telefono", lambda v: checkout_data.clean_phone(v, region), value, dispatcher
+        )
 
     def validate_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -130,9 +130,9 @@ class ActionConsultarCliente(Action):
             except UnknownShopError:
                 return NO_SHOP, {}
             if cedula is None:
-                own = own_record(session, shop, sender.phone)
+                own = own_record(session, shop, sender.user_id)
                 return render(own) if own else (ASK, {})
-            result = lookup_client(session, shop, sender.phone, cedula)
+            result = lookup_client(session, shop, sender.user_id, cedula)
         if result.reason == INVALID:
             return INVALID_TEXT, {}
         if result.reason == NOT_FOUND:

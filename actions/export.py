@@ -125,8 +125,8 @@ class ActionExportarDatos(Action):
                 shop = load_shop(session, sender.shop_slug)
             except UnknownShopError:
                 return NO_SHOP, {}
-            if not is_staff(shop, sender.phone):
-                log.warning("export_refused", shop=shop.slug, requester=sender.phone)
+            if not is_staff(shop, sender.user_id):
+                log.warning("export_refused", shop=shop.slug, requester=sender.user_id)
                 return REFUSED, {"refused": True}
             kind = export_kind(tracker)
             if kind is None:
@@ -144,7 +144,7 @@ class ActionExportarDatos(Action):
         token = sign_download(settings.secret_key, shop.id, kind, filename, expires_at)
         link = f"{settings.public_base_url.rstrip('/')}/exports/download?token={token}"
         lifetime = _lifetime(settings.export_link_ttl_s)
-        log.info("export_created", shop=shop.slug, requester=sender.phone, kind=kind, rows=rows)
+        log.info("export_created", shop=shop.slug, requester=sender.user_id, kind=kind, rows=rows)
         text = (
             f"Listo, exporté {LABELS[kind]} ({rows} filas). Descarga el archivo aquí: {link}\n"
             f"El enlace vence en {lifetime}."

@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 
 from actions.respond import say
 from actions.runtime import Runtime, get_runtime
-from actions.services.context import UnknownShopError, load_shop, parse_sender
+from actions.services.context import UnknownShopError, is_staff, load_shop, parse_sender
 from actions.services.orders import OrderStateError
+from db.identity import verified_phone
 from db.models import Shop
 from db.session import session_scope
 
@@ -39,13 +40,18 @@ class Turn:
 
     session: Session
     shop: Shop
-    phone: str
+    user_id: str
     runtime: Runtime
 
     @property
-    def user_id(self) -> str:
-        """The shopper's id on orders: their WhatsApp number (E.164)."""
-        return self.phone
+    def phone(self) -> str | None:
+        """The verified WhatsApp number (E.164), None for local channels (`chat:…`)."""
+        return verified_phone(self.user_id)
+
+    @property
+    def staff(self) -> bool:
+        """True when the sender is a verified staff number of this shop."""
+        return is_staff(self.shop, self.user_id)
 
     def searcher(self) -> Any:
         """The catalog search service, or None when it cannot be built."""
@@ -68,7 +74,7 @@ def run_turn(
     try:
         with session_scope(runtime.session_factory) as session:
             shop = load_shop(session, sender.shop_slug)
-            return handler(Turn(session, shop, sender.phone, runtime), dispatcher, tracker)
+            return handler(Turn(session, shop, sender.user_id, runtime), dispatcher, tracker)
     except UnknownShopError:
         say(dispatcher, action, NO_SHOP, {"error": "unknown_shop", "shop": sender.shop_slug})
     except OrderStateError as err:

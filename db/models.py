@@ -98,6 +98,11 @@ class Shop(Base):
     staff_phones: Mapped[list[str]] = mapped_column(JSON, default=list)
     info: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     admin_token_hash: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # ISO 3166 country: the region national phone numbers are read in (`db.identity`).
+    country: Mapped[str] = mapped_column(String(2), default="CO", server_default="CO")
+    timezone: Mapped[str] = mapped_column(
+        String(64), default="America/Bogota", server_default="America/Bogota"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -127,12 +132,19 @@ class Product(Base):
 
 
 class Client(Base):
-    """A buyer. `cedula` is unique per shop."""
+    """A buyer. `cedula` is unique per shop.
+
+    `owner_id` is the conversation identity the record was saved from (a verified WhatsApp
+    number, or a local-channel id such as `chat:ana`): only that identity, or the shop's
+    staff, may see or change the stored data (docs/SECURITY.md). `phone` is the contact
+    number the buyer typed, which proves nothing.
+    """
 
     __tablename__ = "clients"
     __table_args__ = (
         UniqueConstraint("shop_id", "cedula", name="uq_clients_shop_cedula"),
         Index("ix_clients_shop_phone", "shop_id", "phone"),
+        Index("ix_clients_shop_owner", "shop_id", "owner_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -143,6 +155,7 @@ class Client(Base):
     email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     address: Mapped[str] = mapped_column(String(300), default="")
     barrio: Mapped[str] = mapped_column(String(120), default="")
+    owner_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -170,6 +183,9 @@ class Order(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The buyer data typed for this order (name, cédula, phone, email, address, barrio),
+    # kept on the order even when it may not change the stored client record.
+    delivery: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     items: Mapped[list[OrderItem]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderItem.id"

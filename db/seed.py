@@ -57,6 +57,8 @@ def load_demo(session: Session, *, admin_token: str | None = None) -> SeedResult
         persona=data["persona"],
         staff_phones=data["staff_phones"],
         info=data["info"],
+        country=data.get("pais", "CO"),
+        timezone=data.get("zona_horaria", "America/Bogota"),
         admin_token_hash=hash_token(token),
     )
     session.add(shop)
@@ -80,6 +82,7 @@ def load_demo(session: Session, *, admin_token: str | None = None) -> SeedResult
             email=c.get("email"),
             address=c["direccion"],
             barrio=c["barrio"],
+            owner_id=c["telefono"],  # demo clients wrote from the number they typed
         )
         session.add(client)
         clients[c["cedula"]] = client

@@ -14,6 +14,7 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from db.identity import verified_phone
 from db.models import ConversationLog, InboundMessage, OutboundMessage, Shop, utcnow
 from db.session import session_scope
 from orchestrator import metrics as m
@@ -26,6 +27,18 @@ from orchestrator.senders import Sender
 from orchestrator.turn import APOLOGY, MEDIA_ONLY, Turn, TurnResult, phone_of
 
 log = get_logger("orchestrator.pipeline")
+
+
+def conversation_user(provider: str, from_number: str) -> str:
+    """The conversation identity of an inbound row (see `db.identity`).
+
+    Only Twilio-signed rows carry a phone identity; any other provider's id is kept in the
+    local namespace even if it looks like a phone (e.g. a row stored by an older version).
+    """
+    user = phone_of(from_number)
+    if provider != "twilio" and verified_phone(user) is not None:
+        return f"chat:{user}"
+    return user
 
 
 class Pipeline:
@@ -86,7 +99,7 @@ class Pipeline:
             turn = Turn(
                 inbound_id,
                 row.provider,
-                phone_of(row.from_number),
+                conversation_user(row.provider, row.from_number),
                 row.to_number,
                 row.body or "",
                 row.attempts or 0,

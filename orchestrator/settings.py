@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from db.settings import DEFAULT_SQLITE_PATH, normalize_url
@@ -52,6 +52,9 @@ class Settings(BaseSettings):
 
     public_base_url: str | None = None
     admin_token: str | None = None
+    # Bearer token of the local channels (`/chat`, web chat, `make chat`); without it they
+    # are open in development and off everywhere else.
+    chat_token: SecretStr | None = None
     secret_key: str = DEV_SECRET
 
     low_stock_threshold: int = 5

@@ -1,6 +1,6 @@
 """Chat with the running bot in a terminal (`make chat`), through the orchestrator's `/chat`.
 
-    .venv/bin/python scripts/chat.py [--url http://127.0.0.1:8000] [--shop demo] [--user +57...]
+    .venv/bin/python scripts/chat.py [--url http://127.0.0.1:8000] [--shop demo] [--user ana]
 
 Commands: `/nuevo` starts a new conversation (a new user id), `/salir` quits.
 """
@@ -24,13 +24,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def new_user() -> str:
-    """A random Colombian mobile number, so each session is a fresh conversation."""
-    return f"+57300{random.randint(1_000_000, 9_999_999)}"
+    """A random local test user (the server names it `cli:<user>`; never a phone)."""
+    return f"terminal-{random.randint(100_000, 999_999)}"
 
 
 def send(http: httpx.Client, shop: str, user: str, message: str) -> dict[str, Any]:
     """POST one message to `/chat`; returns the JSON answer (raises on HTTP errors)."""
-    resp = http.post("/chat", json={"shop": shop, "user": user, "message": message})
+    resp = http.post(
+        "/chat", json={"shop": shop, "user": user, "message": message, "channel": "cli"}
+    )
     resp.raise_for_status()
     return resp.json()
 
@@ -95,7 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--message", default=None, help="send one message and exit")
     args = parser.parse_args(argv)
     console = Console()
-    with httpx.Client(base_url=args.url, timeout=60.0) as http:
+    token = os.environ.get("CHAT_TOKEN")
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    with httpx.Client(base_url=args.url, timeout=60.0, headers=headers) as http:
         user = args.user or new_user()
         if args.message is not None:
             try:

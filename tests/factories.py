@@ -48,13 +48,18 @@ def make_product(session: Session, shop: Shop, **kw: Any) -> Product:
 
 
 def make_client(session: Session, shop: Shop, **kw: Any) -> Client:
-    """A client of `shop` with a unique cédula."""
+    """A client of `shop` with a unique cédula, saved from its own WhatsApp number.
+
+    `owner_id` defaults to the phone (the record was saved from that verified number).
+    """
     n = next(_seq)
+    phone = kw.pop("phone", f"+57300{n:07d}")
+    kw.setdefault("owner_id", phone if phone.startswith("+") else None)
     client = Client(
         shop_id=shop.id,
         cedula=kw.pop("cedula", f"{10000000 + n}"),
         name=kw.pop("name", f"Cliente {n}"),
-        phone=kw.pop("phone", f"+57300{n:07d}"),
+        phone=phone,
         email=kw.pop("email", None),
         address=kw.pop("address", "Calle 1 # 2-3"),
         barrio=kw.pop("barrio", "Centro"),

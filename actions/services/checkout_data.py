@@ -1,4 +1,4 @@
-"""Checkout data: validation of what the shopper types, and returning-client lookup.
+"""Checkout data: validation of what the shopper types, and stored-client slot values.
 
 Validators return the clean value or raise `InvalidField` with a polite Spanish reason, so
 the form action stays a thin mapping from slots to these functions.
@@ -9,10 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from actions.services.catalog import fold
+from db.identity import DEFAULT_REGION, is_mobile, to_e164
 from db.models import Client
 
 NO_EMAIL = "no_tiene"
@@ -50,14 +48,17 @@ def clean_cedula(value: str) -> str:
     return digits
 
 
-def clean_phone(value: str) -> str:
-    """A Colombian mobile: 10 digits starting with 3, optional +57; returned as +57XXXXXXXXXX."""
-    digits = re.sub(r"\D", "", str(value))
-    if len(digits) == 12 and digits.startswith("57"):
-        digits = digits[2:]
-    if len(digits) != 10 or not digits.startswith("3"):
-        raise InvalidField("Ese celular no parece válido: debe tener 10 dígitos y empezar por 3.")
-    return f"+57{digits}"
+def clean_phone(value: str, region: str = DEFAULT_REGION) -> str:
+    """A mobile number of the shop's country (or with its own +country code), as E.164."""
+    text = str(value)
+    match = re.search(r"\+?\d[\d\s().-]{5,}\d", text)
+    phone = to_e164(match.group() if match else text, region)
+    if phone is None or not is_mobile(phone):
+        raise InvalidField(
+            "Ese celular no parece válido 🤔. Escríbemelo con todos sus dígitos, "
+            "por ejemplo 300 123 4567."
+        )
+    return phone
 
 
 def clean_email(value: str) -> str:
@@ -85,42 +86,9 @@ def clean_text(value: str, what: str) -> str:
     return text
 
 
-def same_person(typed: str | None, stored: str | None) -> bool:
-    """True when the typed name shares a word (3+ letters) with the stored one."""
-    if not typed or not stored:
-        return False
-    words = {w for w in fold(typed).split() if len(w) >= 3}
-    return bool(words & {w for w in fold(stored).split() if len(w) >= 3})
-
-
 def mask_cedula(cedula: str) -> str:
     """ "1037654321" → "******4321"."""
     return "*" * max(len(cedula) - 4, 0) + cedula[-4:]
-
-
-def _last10(phone: str) -> str:
-    return re.sub(r"\D", "", phone or "")[-10:]
-
-
-def find_client(
-    *, session: Session, shop_id: int, phone: str | None = None, cedula: str | None = None
-) -> Client | None:
-    """A stored client of the shop, by cédula first, else by WhatsApp phone."""
-    if cedula:
-        found = session.scalars(
-            select(Client).where(Client.shop_id == shop_id, Client.cedula == cedula)
-        ).one_or_none()
-        if found is not None:
-            return found
-    tail = _last10(phone or "")
-    if len(tail) < 7:
-        return None
-    rows = session.scalars(
-        select(Client)
-        .where(Client.shop_id == shop_id, Client.phone.like(f"%{tail}"))
-        .order_by(Client.updated_at.desc(), Client.id.desc())
-    )
-    return next((c for c in rows if _last10(c.phone) == tail), None)
 
 
 def client_slots(client: Client) -> dict[str, Any]:

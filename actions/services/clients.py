@@ -1,7 +1,8 @@
 """Client lookup by cédula: purchase history and totals, with who-may-see-what rules.
 
-A shopper sees only their own record (the client's stored phone must be the sender's);
-the shop's staff numbers may look anyone up. To a shopper, "no such cédula" and "someone
+A shopper sees and changes only the record saved from their own conversation identity
+(`Client.owner_id`: their verified WhatsApp number, or the same local-channel id); the
+shop's verified staff numbers may look anyone up. To a shopper, "no such cédula" and "someone
 else's cédula" look the same, so the bot never confirms who is a client.
 """
 
@@ -16,7 +17,7 @@ import structlog
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from actions.services.context import is_staff, normalize_phone
+from actions.services.context import is_staff
 from db.models import Client, Order, Shop
 
 log = structlog.get_logger(__name__)
@@ -24,7 +25,6 @@ log = structlog.get_logger(__name__)
 CEDULA_RE = re.compile(r"^\d{6,10}$")
 RECENT_ORDERS = 10
 _NUMBER_RE = re.compile(r"\d[\d. ]*\d|\d")
-_MIN_NATIONAL_DIGITS = 8
 
 INVALID = "invalid_cedula"
 NOT_FOUND = "not_found"  # told to staff only
@@ -93,37 +93,46 @@ def find_number(text: str | None, min_digits: int = 4) -> str | None:
     return max(found, key=len) if found else None
 
 
-def same_phone(stored: str | None, sender: str) -> bool:
-    """True when a client's stored phone is the sender's.
+def owned_client(
+    session: Session, shop_id: int, owner_id: str, cedula: str | None = None
+) -> Client | None:
+    """The client record saved from `owner_id` (with `cedula` when given), else None.
 
-    Equal after normalizing; or the stored number has no country code and is the tail of
-    the sender's (at least 8 digits), e.g. stored "3104567890" and sender "+573104567890".
+    Stored data is offered only to the conversation identity it was saved from: a verified
+    WhatsApp number or the same local-channel id. A cédula alone unlocks nothing.
     """
-    if not stored:
-        return False
-    a, b = normalize_phone(stored), normalize_phone(sender)
-    if not a or not b:
-        return False
-    if a.lstrip("+") == b.lstrip("+"):
-        return True
-    return not a.startswith("+") and len(a) >= _MIN_NATIONAL_DIGITS and b.lstrip("+").endswith(a)
+    if not owner_id:
+        return None
+    stmt = select(Client).where(Client.shop_id == shop_id, Client.owner_id == owner_id)
+    if cedula:
+        stmt = stmt.where(Client.cedula == cedula)
+    return session.scalars(stmt.order_by(Client.updated_at.desc(), Client.id.desc())).first()
 
 
-def phone_candidates(phone: str) -> set[str]:
-    """Stored forms that may denote `phone` (for an indexed IN query)."""
-    digits = normalize_phone(phone).lstrip("+")
-    tails = {digits[i:] for i in range(max(len(digits) - _MIN_NATIONAL_DIGITS + 1, 0))}
-    return {f"+{digits}", digits, *tails} - {"", "+"}
+def save_client(
+    *, session: Session, shop_id: int, data: dict[str, Any], requester_id: str, staff: bool
+) -> Client | None:
+    """Create or update the client with `data["cedula"]` when `requester_id` may.
 
-
-def find_client_by_phone(session: Session, shop: Shop, phone: str) -> Client | None:
-    """The shop's client whose stored phone is `phone` (the newest if several)."""
-    stmt = (
-        select(Client)
-        .where(Client.shop_id == shop.id, Client.phone.in_(phone_candidates(phone)))
-        .order_by(Client.updated_at.desc(), Client.id.desc())
-    )
-    return next((c for c in session.scalars(stmt) if same_phone(c.phone, phone)), None)
+    A new cédula creates a record owned by `requester_id`. An existing record changes only
+    for its owner or the shop's staff; for anyone else it stays untouched (and the order
+    keeps its own delivery data), so a known cédula never takes over someone's record.
+    Returns the client the order belongs to, or None when the record is someone else's.
+    """
+    client = session.scalars(
+        select(Client).where(Client.shop_id == shop_id, Client.cedula == data["cedula"])
+    ).one_or_none()
+    if client is None:
+        client = Client(shop_id=shop_id, cedula=data["cedula"], owner_id=requester_id)
+        session.add(client)
+    elif not (staff or client.owner_id == requester_id):
+        log.warning("client_update_refused", shop_id=shop_id, requester=requester_id)
+        return None
+    for name in ("name", "phone", "email", "address", "barrio"):
+        if data.get(name) is not None:
+            setattr(client, name, data[name])
+    session.flush()
+    return client
 
 
 def _history(session: Session, shop: Shop, result: ClientLookup) -> ClientLookup:
@@ -146,40 +155,40 @@ def _history(session: Session, shop: Shop, result: ClientLookup) -> ClientLookup
     return result
 
 
-def lookup_client(session: Session, shop: Shop, requester_phone: str, cedula: str) -> ClientLookup:
-    """Look a client up by cédula on behalf of `requester_phone`.
+def lookup_client(session: Session, shop: Shop, requester_id: str, cedula: str) -> ClientLookup:
+    """Look a client up by cédula on behalf of `requester_id` (a conversation identity).
 
-    Staff numbers may see any client; anyone else only the client whose phone is theirs.
-    Refusals are logged (`client_lookup_refused`) with the real reason.
+    Staff (verified staff numbers) may see any client; anyone else only the record saved
+    from their own identity. Refusals are logged (`client_lookup_refused`) with the reason.
     """
     cedula = clean_cedula(cedula)
-    staff = is_staff(shop, requester_phone)
+    staff = is_staff(shop, requester_id)
     if not CEDULA_RE.match(cedula):
         return ClientLookup(cedula=cedula, reason=INVALID, as_staff=staff)
     client = session.scalars(
         select(Client).where(Client.shop_id == shop.id, Client.cedula == cedula)
     ).one_or_none()
     if client is None and staff:
-        log.info("client_lookup_not_found", shop=shop.slug, requester=requester_phone)
+        log.info("client_lookup_not_found", shop=shop.slug, requester=requester_id)
         return ClientLookup(cedula=cedula, reason=NOT_FOUND, as_staff=True)
-    if client is None or not (staff or same_phone(client.phone, requester_phone)):
+    if client is None or not (staff or client.owner_id == requester_id):
         log.warning(
             "client_lookup_refused",
             shop=shop.slug,
-            requester=requester_phone,
+            requester=requester_id,
             reason=NOT_FOUND if client is None else "not_yours",
         )
         return ClientLookup(cedula=cedula, reason=NOT_ALLOWED)
-    log.info("client_lookup", shop=shop.slug, requester=requester_phone, staff=staff)
+    log.info("client_lookup", shop=shop.slug, requester=requester_id, staff=staff)
     return _history(session, shop, ClientLookup(cedula=cedula, client=client, as_staff=staff))
 
 
-def own_record(session: Session, shop: Shop, requester_phone: str) -> ClientLookup | None:
-    """The sender's own record when their phone belongs to a client, else None."""
-    client = find_client_by_phone(session, shop, requester_phone)
+def own_record(session: Session, shop: Shop, requester_id: str) -> ClientLookup | None:
+    """The record saved from the sender's own identity, else None."""
+    client = owned_client(session, shop.id, requester_id)
     if client is None:
         return None
     result = ClientLookup(
-        cedula=client.cedula, client=client, as_staff=is_staff(shop, requester_phone)
+        cedula=client.cedula, client=client, as_staff=is_staff(shop, requester_id)
     )
     return _history(session, shop, result)

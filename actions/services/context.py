@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.identity import is_staff_number, verified_phone
 from db.models import Shop
 
 
@@ -16,28 +17,31 @@ class UnknownShopError(LookupError):
 
 @dataclass(frozen=True)
 class Sender:
-    """A parsed Rasa sender id `<shop_slug>:<phone>`."""
+    """A parsed Rasa sender id `<shop_slug>:<user_id>`.
+
+    `user_id` is a verified WhatsApp number in E.164 (`+573001234567`) or a local-channel
+    id (`chat:ana`); `phone` is set only for the former (see `db.identity`).
+    """
 
     shop_slug: str
-    phone: str
+    user_id: str
+
+    @property
+    def phone(self) -> str | None:
+        """The verified phone number, None for local channels."""
+        return verified_phone(self.user_id)
 
 
 def parse_sender(sender_id: str, default_shop: str = "demo") -> Sender:
-    """Split `"demo:+573001234567"` into shop slug and phone.
+    """Split `"demo:+573001234567"` / `"demo:chat:ana"` into shop slug and user id.
 
-    A sender id without a shop part (e.g. from `rasa shell`) belongs to `default_shop`.
+    A sender id without a shop part (e.g. from `rasa shell`) belongs to `default_shop` and
+    is a local user: it can never carry a phone identity.
     """
-    shop, sep, phone = (sender_id or "").partition(":")
+    shop, sep, user = (sender_id or "").partition(":")
     if not sep:
-        return Sender(default_shop, shop)
-    return Sender(shop or default_shop, phone.removeprefix("whatsapp:"))
-
-
-def normalize_phone(phone: str) -> str:
-    """Digits of a phone number with a leading + when it had a country code."""
-    phone = phone.strip().removeprefix("whatsapp:")
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    return f"+{digits}" if phone.startswith("+") else digits
+        return Sender(default_shop, f"cli:{shop or 'anon'}")
+    return Sender(shop or default_shop, user)
 
 
 def load_shop(session: Session, slug: str) -> Shop:
@@ -48,7 +52,6 @@ def load_shop(session: Session, slug: str) -> Shop:
     return shop
 
 
-def is_staff(shop: Shop, phone: str) -> bool:
-    """True when `phone` is one of the shop's staff numbers."""
-    wanted = normalize_phone(phone)
-    return any(normalize_phone(p) == wanted for p in (shop.staff_phones or []))
+def is_staff(shop: Shop, user_id: str | None) -> bool:
+    """True when `user_id` is a verified phone listed among the shop's staff numbers."""
+    return is_staff_number(shop.staff_phones, user_id, shop.country)

@@ -19,8 +19,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from actions.services.clients import save_client
 from actions.services.quantities import check_quantity
-from db.models import Client, Order, OrderItem, Product, utcnow
+from db.models import Order, OrderItem, Product, utcnow
 
 OPEN_STATES = ("iniciada", "pendiente", "recolectando_datos")
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -216,29 +217,21 @@ def cancel(*, session: Session, order: Order) -> Order:
     return order
 
 
-def upsert_client(*, session: Session, shop_id: int, data: dict[str, Any]) -> Client:
-    """The shop's client with `data["cedula"]`, created or updated with the given fields."""
-    client = session.scalars(
-        select(Client).where(Client.shop_id == shop_id, Client.cedula == data["cedula"])
-    ).one_or_none()
-    if client is None:
-        client = Client(shop_id=shop_id, cedula=data["cedula"])
-        session.add(client)
-    for field in ("name", "phone", "email", "address", "barrio"):
-        if data.get(field) is not None:
-            setattr(client, field, data[field])
-    session.flush()
-    return client
-
-
 def close_order(
-    *, session: Session, order_id: int, shop_id: int, client_data: dict[str, Any]
+    *,
+    session: Session,
+    order_id: int,
+    shop_id: int,
+    client_data: dict[str, Any],
+    requester_id: str | None = None,
+    staff: bool = False,
 ) -> Order:
     """``recolectando_datos`` → ``cerrada``: the atomic stock check and sale.
 
     Locks the order and its products (product-id order), re-checks every line against the
-    current stock, decrements it, records current prices and the total, upserts the client
-    by cédula and stamps `closed_at`. The caller commits.
+    current stock, decrements it, records current prices and the total, keeps the typed
+    buyer data on the order, saves the client record when `requester_id` may (see
+    `clients.save_client`) and stamps `closed_at`. The caller commits.
 
     Raises:
         OrderStateError: the order is not collecting data (e.g. already closed).
@@ -274,7 +267,15 @@ def close_order(
         product.stock -= item.quantity
         item.unit_price = product.price
     order.total = sum(item.unit_price * item.quantity for item in order.items)
-    order.client_id = upsert_client(session=session, shop_id=shop_id, data=client_data).id
+    order.delivery = {k: v for k, v in client_data.items() if v is not None}
+    client = save_client(
+        session=session,
+        shop_id=shop_id,
+        data=client_data,
+        requester_id=requester_id or order.user_id,
+        staff=staff,
+    )
+    order.client_id = client.id if client is not None else None
     transition(order, "cerrada")
     order.closed_at = utcnow()
     session.flush()

@@ -1,32 +1,57 @@
-"""Local channels on the same pipeline: `POST /chat` (JSON) and the web chat page at `/`."""
+"""Local channels on the same pipeline: `POST /chat` (JSON) and the web chat page at `/`.
+
+Local channels prove no phone number, so their users live in their own namespace
+(`chat:ana`, `web:…`, `cli:…`, see `db.identity`): never staff, never a client's owner by
+phone, never the same conversation as a WhatsApp number. Outside development they are off
+unless `CHAT_TOKEN` is configured, and then the bearer token must be presented.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
 from pathlib import Path
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Depends, Header, HTTPException
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 from sqlalchemy import select
 
+from db.identity import local_user_id
 from db.models import Shop, utcnow
 from db.session import session_scope
 from orchestrator import metrics as m
-from orchestrator.api.deps import ServicesDep
+from orchestrator.api.deps import ServicesDep, SettingsDep
 from orchestrator.queue import store_inbound
 
 router = APIRouter(tags=["chat"])
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
+def _encodable(value: str) -> str:
+    """Refuse text that cannot be stored as UTF-8 (lone surrogates such as `\\ud800`)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("text must be valid Unicode (no lone surrogates)") from exc
+    if "\x00" in value:
+        raise ValueError("text must not contain NUL characters")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_encodable)]
+
+
 class ChatIn(BaseModel):
     """One message from a local client."""
 
-    shop: str = Field(default="demo", min_length=1, max_length=64)
-    user: str = Field(min_length=1, max_length=64, pattern=r"^[\w+.@-]+$")
-    message: str = Field(min_length=1, max_length=4096)
-    message_id: str | None = Field(default=None, min_length=1, max_length=64)
+    shop: Text = Field(default="demo", min_length=1, max_length=64, pattern=r"^[a-z0-9_-]+$")
+    user: Text = Field(min_length=1, max_length=48, pattern=r"^[\w.@+-]+$")
+    message: Text = Field(min_length=1, max_length=4096)
+    message_id: Text | None = Field(default=None, min_length=1, max_length=64)
+    channel: Literal["chat", "web", "cli"] = "chat"
 
 
 class ChatOut(BaseModel):
@@ -39,22 +64,56 @@ class ChatOut(BaseModel):
     error_type: str | None = None
 
 
-@router.post("/chat")
+def require_chat_access(
+    settings: SettingsDep, authorization: Annotated[str | None, Header()] = None
+) -> None:
+    """Local channels: open in development; elsewhere only with the `CHAT_TOKEN` bearer."""
+    token = settings.chat_token.get_secret_value() if settings.chat_token else ""
+    if not token:
+        if settings.app_env == "development":
+            return
+        raise HTTPException(status_code=404, detail="Not Found")
+    presented = (authorization or "").removeprefix("Bearer ").strip()
+    if not hmac.compare_digest(presented.encode(), token.encode()):
+        raise HTTPException(
+            status_code=401, detail="chat token required", headers={"WWW-Authenticate": "Bearer"}
+        )
+
+
+def require_chat_enabled(settings: SettingsDep) -> None:
+    """The web chat page exists where `/chat` may be used (its script asks for the token)."""
+    if settings.app_env != "development" and not settings.chat_token:
+        raise HTTPException(status_code=404, detail="Not Found")
+
+
+ChatAccess = Depends(require_chat_access)
+
+
+def idempotency_key(shop: str, user_id: str, message_id: str) -> str:
+    """The stored message id of a local message: scoped by shop, channel and user."""
+    scoped = f"{shop}\x1f{user_id}\x1f{message_id}".encode()
+    return "chat-" + hashlib.sha256(scoped).hexdigest()[:48]
+
+
+@router.post("/chat", dependencies=[ChatAccess])
 def chat(body: ChatIn, services: ServicesDep) -> ChatOut:
-    """Run one turn synchronously (idempotent per `message_id`) and return the replies."""
+    """Run one turn synchronously (idempotent per shop, user and `message_id`)."""
+    user_id = local_user_id(body.channel, body.user)
     with session_scope(services.session_factory) as s:
         shop = s.scalars(select(Shop).where(Shop.slug == body.shop)).first()
         if shop is None:
             raise HTTPException(status_code=404, detail=f"unknown shop: {body.shop}")
         shop_id, to_number = shop.id, shop.whatsapp_number
-    with services.locks.hold(f"{to_number}|{body.user}"):
+    with services.locks.hold(f"{to_number}|{user_id}"):
         with session_scope(services.session_factory) as s:
             stored = store_inbound(
                 s,
                 provider="chat",
-                provider_message_id=body.message_id or uuid.uuid4().hex,
+                provider_message_id=idempotency_key(
+                    body.shop, user_id, body.message_id or uuid.uuid4().hex
+                ),
                 shop_id=shop_id,
-                from_number=body.user,
+                from_number=user_id,
                 to_number=to_number,
                 body=body.message,
                 status="processing",
@@ -78,7 +137,7 @@ def chat(body: ChatIn, services: ServicesDep) -> ChatOut:
     )
 
 
-@router.get("/", include_in_schema=False)
+@router.get("/", include_in_schema=False, dependencies=[Depends(require_chat_enabled)])
 def web_chat() -> FileResponse:
     """The web chat page (plain HTML and JavaScript, no build step)."""
     return FileResponse(STATIC / "index.html", media_type="text/html")

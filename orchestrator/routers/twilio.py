@@ -63,7 +63,8 @@ def _store(services: Services, msg: InboundWhatsApp, media: list[dict[str, Any]]
             provider="twilio",
             provider_message_id=msg.MessageSid,
             shop_id=shop_id,
-            from_number=msg.From.removeprefix("whatsapp:"),
+            # Twilio proved this number: it becomes the conversation's phone identity.
+            from_number="+" + msg.From.removeprefix("whatsapp:").lstrip("+"),
             to_number=to_number,
             body=msg.Body,
             num_media=msg.NumMedia,

@@ -170,15 +170,15 @@ def test_slot_is_used_when_the_message_has_no_number(shop: Shop) -> None:
     assert reply["facts"]["client"]["name"] == "Carlos Zapata"
 
 
-def test_phone_stored_without_country_code_matches(shop: Shop, session: Session) -> None:
+def test_only_the_number_a_record_was_saved_from_sees_it(shop: Shop, session: Session) -> None:
     ana = session.scalars(
         select(Client).where(Client.shop_id == shop.id, Client.cedula == "1020304050")
     ).one()
-    ana.phone = "3104567890"
+    ana.phone = "3104567890"  # the typed contact number proves nothing
     session.commit()
     assert ask(ANA_PHONE, "1020304050")["facts"]["client"]["name"] == "Ana Muñoz"
-    # A different country with the same national digits does not match a +57 number.
-    ana.phone = "+523104567890"
+    # Same national digits, another country: another person.
+    ana.owner_id = "+523104567890"
     session.commit()
     assert ask(ANA_PHONE, "1020304050")["text"] == REFUSED
 

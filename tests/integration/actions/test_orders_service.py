@@ -203,7 +203,9 @@ def test_confirm_an_empty_cart_raises(session: Session, shop: Shop) -> None:
 
 def test_close_decrements_stock_and_upserts_the_client(session: Session, shop: Shop) -> None:
     p = product(session, shop, price=7000, stock=3)
-    make_client(session, shop, cedula=CLIENT["cedula"], name="Viejo Nombre", address="Vieja")
+    make_client(
+        session, shop, cedula=CLIENT["cedula"], name="Viejo Nombre", address="Vieja", phone=USER
+    )
     session.commit()
     order = to_state(session, add(session, shop, p, 3), "cerrada")
     session.refresh(p)
@@ -214,6 +216,17 @@ def test_close_decrements_stock_and_upserts_the_client(session: Session, shop: S
         CLIENT["address"],
         client.id,
     )
+
+
+def test_close_keeps_someone_elses_client_record_untouched(session: Session, shop: Shop) -> None:
+    p = product(session, shop, price=7000, stock=3)
+    victim = make_client(session, shop, cedula=CLIENT["cedula"], name="Viejo", address="Vieja")
+    session.commit()
+    order = to_state(session, add(session, shop, p, 1), "cerrada")
+    session.refresh(victim)
+    assert (victim.name, victim.address) == ("Viejo", "Vieja")
+    assert order.client_id is None and order.delivery is not None
+    assert order.delivery["address"] == CLIENT["address"]
 
 
 def test_close_out_of_stock_leaves_everything_unchanged(session: Session, shop: Shop) -> None:

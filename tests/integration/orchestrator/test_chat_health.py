@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import Shop
 from orchestrator.app import create_app
+from orchestrator.routers.chat import idempotency_key
 from tests.fakes.rasa import FakeRasa
 from tests.fakes.twilio import FakeTwilio
 from tests.integration.orchestrator.conftest import (
@@ -49,11 +50,14 @@ def test_chat_runs_the_pipeline_and_is_idempotent(
         assert data["intent"] == "consultar_inventario" and data["success"]
         again = client.post("/chat", json=body).json()
         assert again["turn_id"] == data["turn_id"]
-        assert fake_rasa.messages == [("tienda:+573001112222", "¡Hola!")]
+        # A local channel never carries a phone identity: the id is namespaced.
+        assert fake_rasa.messages == [("tienda:chat:+573001112222", "¡Hola!")]
         other = client.post("/chat", json={**body, "message_id": None, "message": "otra"})
         assert other.json()["turn_id"] != data["turn_id"]
     [row, _] = inbound(session_factory)
-    assert (row.provider, row.provider_message_id, row.status) == ("chat", "cli-1", "done")
+    key = idempotency_key("tienda", "chat:+573001112222", "cli-1")  # scoped by shop + user
+    assert (row.provider, row.provider_message_id, row.status) == ("chat", key, "done")
+    assert row.from_number == "chat:+573001112222"
     assert [o.status for o in outbound(session_factory)] == ["recorded", "recorded"]
     assert [lg.channel for lg in logs(session_factory)] == ["chat", "chat"]
 
@@ -151,7 +155,7 @@ def test_terminal_chat_client(
     out = buffer.getvalue()
     assert code == bad == one == down == 0
     assert "¡Hola! ¿En qué te puedo ayudar?" in out and "intención: consultar_inventario" in out
-    assert "Nueva conversación como +57300" in out and "Error 404" in out
+    assert "Nueva conversación como terminal-" in out and "Error 404" in out
     assert "No pude contactar al orquestador" in out
 
 
