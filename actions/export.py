@@ -141,7 +141,7 @@ class ActionExportarDatos(Action):
                 log.exception("export_failed", shop=shop.slug, kind=kind)
                 return FAILED, {}
         expires_at = now + timedelta(seconds=settings.export_link_ttl_s)
-        token = sign_download(settings.secret_key, shop.id, kind, filename, expires_at)
+        token = sign_download(settings.signing_key, shop.id, kind, filename, expires_at)
         link = f"{settings.public_base_url.rstrip('/')}/exports/download?token={token}"
         lifetime = _lifetime(settings.export_link_ttl_s)
         log.info("export_created", shop=shop.slug, requester=sender.user_id, kind=kind, rows=rows)

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from orchestrator import errors
 from orchestrator.admin import router as admin_router
 from orchestrator.logging import configure_logging, get_logger
 from orchestrator.routers import chat, downloads, health, twilio
@@ -43,13 +44,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Tendero orchestrator", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
+    errors.install(app)
     app.include_router(health.router)
     app.include_router(twilio.router)
     app.include_router(chat.router)
     app.include_router(downloads.router)
     app.include_router(admin_router)
-    # The download links are verified with this app's SECRET_KEY (same as the actions').
-    app.dependency_overrides[downloads.get_download_settings] = lambda: downloads.DownloadSettings(
-        app_env=settings.app_env, secret_key=settings.secret_key
-    )
     return app

@@ -123,12 +123,18 @@ class RasaClient:
         base_url: e.g. `http://127.0.0.1:5005`.
         http: a shared, pooled `httpx.Client` (built in the app lifespan).
         timeout_s: timeout of the webhook call (the action server runs inside it).
+        token: `RASA_TOKEN`: a bearer token for the REST channel
+            (channels/secure_rest.py) and `?token=` for Rasa's HTTP API.
     """
 
-    def __init__(self, base_url: str, http: httpx.Client, timeout_s: float = 30.0) -> None:
+    def __init__(
+        self, base_url: str, http: httpx.Client, timeout_s: float = 30.0, token: str = ""
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.http = http
         self.timeout = httpx.Timeout(timeout_s, connect=3.0)
+        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._params = {"token": token} if token else {}
 
     def send(self, sender: str, message: str) -> RasaTurn:
         """Send `message` as `sender`; raise `RasaError` when there is no usable answer."""
@@ -136,6 +142,7 @@ class RasaClient:
             resp = self.http.post(
                 f"{self.base_url}/webhooks/rest/webhook",
                 json={"sender": sender, "message": message},
+                headers=self._headers,
                 timeout=self.timeout,
             )
             resp.raise_for_status()
@@ -159,7 +166,7 @@ class RasaClient:
         """The conversation tracker of `sender` (needs `--enable-api`)."""
         resp = self.http.get(
             f"{self.base_url}/conversations/{quote(sender, safe=':+@')}/tracker",
-            params={"include_events": "AFTER_RESTART"},
+            params={"include_events": "AFTER_RESTART", **self._params},
             timeout=self.timeout,
         )
         resp.raise_for_status()
@@ -169,6 +176,7 @@ class RasaClient:
     def status(self) -> bool:
         """True when the Rasa server answers its status endpoint."""
         try:
-            return self.http.get(f"{self.base_url}/status", timeout=3.0).status_code == 200
+            resp = self.http.get(f"{self.base_url}/status", params=self._params, timeout=3.0)
+            return resp.status_code == 200
         except httpx.HTTPError:
             return False

@@ -85,7 +85,8 @@ def build_services(settings: Settings) -> Services:
         limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
         timeout=httpx.Timeout(settings.rasa_timeout_s, connect=3.0),
     )
-    rasa = RasaClient(settings.rasa_url, http, settings.rasa_timeout_s)
+    rasa_token = settings.rasa_token.get_secret_value() if settings.rasa_token else ""
+    rasa = RasaClient(settings.rasa_url, http, settings.rasa_timeout_s, rasa_token)
     phrasing = PhrasingService(make_phraser(settings), settings.llm_timeout_s)
     senders: dict[str, Sender] = {"twilio": make_twilio_sender(settings), "chat": ChatSender()}
     metrics = Metrics()

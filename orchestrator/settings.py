@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from db.settings import DEFAULT_SQLITE_PATH, normalize_url
-
-# Same constant as `actions.settings.DEV_SECRET` (both services sign/verify download links).
-DEV_SECRET = "dev-insecure-secret-change-me"
+from db.settings import DEFAULT_SQLITE_PATH, ROOT, is_placeholder, normalize_url, require_secret
 
 LLMProvider = Literal["none", "openrouter", "gemini"]
 
@@ -52,10 +50,16 @@ class Settings(BaseSettings):
 
     public_base_url: str | None = None
     admin_token: str | None = None
+    # Shared with the action server: verifies its signed download links (required outside
+    # development; `make run` generates one under var/).
+    secret_key: SecretStr | None = None
+    export_dir: Path = ROOT / "var" / "exports"
+    export_link_ttl_s: int = 3600
+    # Sent to Rasa's REST channel and HTTP API (`rasa run --auth-token`).
+    rasa_token: SecretStr | None = None
     # Bearer token of the local channels (`/chat`, web chat, `make chat`); without it they
     # are open in development and off everywhere else.
     chat_token: SecretStr | None = None
-    secret_key: str = DEV_SECRET
 
     low_stock_threshold: int = 5
 
@@ -69,8 +73,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
-        if self.app_env != "development" and self.secret_key == DEV_SECRET:
-            raise ValueError("SECRET_KEY must be set outside development")
+        self.secret_key = require_secret(self.secret_key, name="SECRET_KEY", app_env=self.app_env)
+        if self.app_env != "development" and is_placeholder(self.rasa_token):
+            raise ValueError("RASA_TOKEN must be set outside development")
         if self.llm_provider == "openrouter" and not self.openrouter_api_key:
             raise ValueError("LLM_PROVIDER=openrouter needs OPENROUTER_API_KEY")
         if self.llm_provider == "gemini" and not self.gemini_api_key:
@@ -78,6 +83,12 @@ class Settings(BaseSettings):
         if self.worker_concurrency < 1:
             raise ValueError("WORKER_CONCURRENCY must be at least 1")
         return self
+
+    @property
+    def signing_key(self) -> str:
+        """`SECRET_KEY`'s value (always set after validation)."""
+        assert self.secret_key is not None
+        return self.secret_key.get_secret_value()
 
     @property
     def db_url(self) -> str:

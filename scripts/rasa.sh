@@ -31,7 +31,7 @@ mkdir -p "$HOME"
 
 die() { echo "rasa.sh: $*" >&2; exit 1; }
 
-[ -x "$RASA_PY" ] || die "Rasa venv not found at $RASA_PY (create it with 'make venv-rasa')"
+[ -x "$RASA_PY" ] || die "Rasa venv not found at $RASA_PY (create it with 'make rasa-venv')"
 
 rasa() { (cd "$PROJECT" && "$RASA_PY" "$ROOT/scripts/rasa_launcher.py" "$@"); }
 
@@ -98,10 +98,31 @@ cmd_model_path() {
   echo "$model"
 }
 
+# Internal secrets (docs/SECURITY.md): the environment wins, else var/secrets.env, which
+# `make run` creates (mode 0600). Rasa refuses to start without them (endpoints.yml and
+# credentials.yml expand ${ACTION_SERVER_TOKEN} and ${RASA_TOKEN}).
+load_local_secrets() {
+  local file="$ROOT/var/secrets.env" line key
+  [ -f "$file" ] || return 0
+  while IFS= read -r line; do
+    key="${line%%=*}"
+    case "$key" in RASA_TOKEN|ACTION_SERVER_TOKEN|SECRET_KEY) ;; *) continue ;; esac
+    [ -n "${!key:-}" ] || export "$key=${line#*=}"
+  done < "$file"
+}
+
+random_token() { "$RASA_PY" -c 'import secrets; print(secrets.token_urlsafe(32))'; }
+
+# Rasa listens on loopback only (RASA_HOST=0.0.0.0 for a private compose network), with no
+# CORS; its HTTP API needs ?token=$RASA_TOKEN and its REST channel the same bearer token.
 cmd_run() {
   local model
   model="$(cmd_model_path)"
-  rasa run --enable-api --cors "*" --port "$RASA_PORT" --model "$model" \
+  load_local_secrets
+  [ -n "${RASA_TOKEN:-}" ] || die "RASA_TOKEN is not set (make run creates var/secrets.env)"
+  [ -n "${ACTION_SERVER_TOKEN:-}" ] || die "ACTION_SERVER_TOKEN is not set (make run creates var/secrets.env)"
+  rasa run --enable-api --auth-token "$RASA_TOKEN" -i "${RASA_HOST:-127.0.0.1}" \
+    --port "$RASA_PORT" --model "$model" \
     --endpoints endpoints.yml --credentials credentials.yml "$@"
 }
 
@@ -116,7 +137,7 @@ ensure_action_server() {
   fi
   [ -x "$ROOT/.venv/bin/python" ] || die "app venv missing: run 'make setup' or start the action server"
   echo "rasa.sh: starting the action server on port $port ..."
-  (cd "$ROOT" && exec "$ROOT/.venv/bin/python" -m rasa_sdk --actions actions -p "$port") \
+  (cd "$ROOT" && exec "$ROOT/.venv/bin/python" -m actions.server --port "$port") \
     > "$ROOT/var/action-server-shell.log" 2>&1 &
   ACTION_PID=$!
   trap 'kill "$ACTION_PID" 2>/dev/null || true' EXIT
@@ -132,10 +153,13 @@ cmd_shell() {
   local model
   model="$(cmd_model_path)"
   mkdir -p "$ROOT/var"
+  load_local_secrets
+  export ACTION_SERVER_TOKEN="${ACTION_SERVER_TOKEN:-$(random_token)}"
   ensure_action_server
-  # The sender id carries the shop, like WhatsApp traffic: "<shop>:<phone>".
+  # The sender id carries the shop like WhatsApp traffic, "<shop>:<user>"; a terminal proves
+  # no phone number, so it is a local user (never staff, never a client).
   rasa shell --model "$model" --endpoints endpoints.yml -p "$RASA_PORT" \
-    --conversation-id "${SHELL_SENDER:-demo:+573000000000}" "$@"
+    --conversation-id "${SHELL_SENDER:-demo:cli:rasa-shell}" "$@"
 }
 
 # Print F1 figures from the reports and fail if they are below the thresholds.

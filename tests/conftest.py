@@ -135,3 +135,16 @@ def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session on the test database, closed after the test."""
     with session_factory() as s:
         yield s
+
+
+# The whole-stack fixtures (one Rasa, one action server, one e2e database per session),
+# imported last: the harness uses the database helpers defined above.
+from tests.e2e.harness import (  # noqa: E402, F401
+    action_server,
+    e2e_db_url,
+    e2e_sf,
+    fake_llm,
+    fake_twilio,
+    phone,
+    stack,
+)

@@ -8,6 +8,7 @@ by the tests that need it (`start_action_server`), on that URL.
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -30,6 +31,11 @@ from tests.rasa.conftest import (
 )
 
 ACTION_SERVER_TIMEOUT_S = 120.0
+# Internal tokens of this test session's Rasa and action server (docs/SECURITY.md).
+RASA_TOKEN = os.environ.get("TEST_RASA_TOKEN") or secrets.token_urlsafe(24)
+ACTION_SERVER_TOKEN = os.environ.get("TEST_ACTION_SERVER_TOKEN") or secrets.token_urlsafe(24)
+# Signs the action server's download links; the e2e orchestrator verifies with the same key.
+SECRET_KEY = os.environ.get("TEST_SECRET_KEY") or secrets.token_urlsafe(24)
 
 
 def _external_rasa() -> str | None:
@@ -57,7 +63,9 @@ def rasa_server(
     external = _external_rasa()
     if external:
         yield RasaServer(
-            url=external.rstrip("/"), model=Path(os.environ.get("TEST_RASA_MODEL", ""))
+            url=external.rstrip("/"),
+            model=Path(os.environ.get("TEST_RASA_MODEL", "")),
+            token=RASA_TOKEN,
         )
         return
     model = trained_model_path()
@@ -70,6 +78,8 @@ def rasa_server(
         **os.environ,
         "RASA_PORT": str(port),
         "ACTION_ENDPOINT_URL": f"{action_server_url}/webhook",
+        "RASA_TOKEN": RASA_TOKEN,
+        "ACTION_SERVER_TOKEN": ACTION_SERVER_TOKEN,
     }
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -82,8 +92,8 @@ def rasa_server(
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_ready(url, process, log)
-        yield RasaServer(url=url, model=model)
+        _wait_until_ready(url, process, log, RASA_TOKEN)
+        yield RasaServer(url=url, model=model, token=RASA_TOKEN)
     finally:
         _stop(process)
 
@@ -97,7 +107,7 @@ def _healthy(url: str) -> bool:
 
 
 def start_action_server(url: str, database_url: str, workdir: Path) -> subprocess.Popen[bytes]:
-    """Run ``python -m rasa_sdk --actions actions`` on `url`'s port against `database_url`."""
+    """Run ``python -m actions.server`` on `url`'s port against `database_url`."""
     port = url.rsplit(":", 1)[1]
     log = workdir / "action-server.log"
     env = {
@@ -107,10 +117,12 @@ def start_action_server(url: str, database_url: str, workdir: Path) -> subproces
         "INDEX_DIR": str(workdir / "index"),
         "EXPORT_DIR": str(workdir / "exports"),
         "PYTHONWARNINGS": "ignore",
+        "ACTION_SERVER_TOKEN": ACTION_SERVER_TOKEN,
+        "SECRET_KEY": SECRET_KEY,
     }
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", port],
+            [sys.executable, "-m", "actions.server", "--port", port],
             cwd=ROOT,
             env=env,
             stdout=out,

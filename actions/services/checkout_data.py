@@ -15,6 +15,7 @@ from db.models import Client
 
 NO_EMAIL = "no_tiene"
 _NO_EMAIL_WORDS = ("no tengo", "no uso", "ninguno", "no", "sin correo", "no tiene", "nop", "paso")
+_REFUSAL = re.compile(r"\b(no|sin|ningun[oa]?|nop|paso|nada|despues)\b")
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 _NAME_PREFIX = re.compile(r"^(hola[,!]?\s+)?(me llamo|mi nombre es|soy)\s+", re.IGNORECASE)
 _CEDULA = re.compile(r"(?<![A-Za-z0-9])(\d[\d .\-]*\d)(?![A-Za-z0-9])")
@@ -64,7 +65,9 @@ def clean_phone(value: str, region: str = DEFAULT_REGION) -> str:
 def clean_email(value: str) -> str:
     """An email address, or `NO_EMAIL` when the shopper says they have none."""
     text = str(value).strip()
-    if fold(text).strip(" .!") in _NO_EMAIL_WORDS:
+    folded = fold(text).strip(" .!")
+    # "no tengo correo", "no uso email", "sin email", "ninguno 🙏": a refusal, not a typo.
+    if folded in _NO_EMAIL_WORDS or ("@" not in text and _REFUSAL.search(folded)):
         return NO_EMAIL
     match = re.search(r"\S+@\S+", text)
     candidate = match.group().strip(".,;") if match else text

@@ -22,6 +22,8 @@ from db.exports.csv_files import EXPORT_KINDS
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*\.csv$")
 _CONTEXT = b"tendero-export-link-v1."  # domain separation from other uses of the secret
+DEFAULT_MAX_LIFETIME_S = 24 * 3600.0
+_CLOCK_SKEW_S = 60.0
 
 
 class InvalidLinkError(ValueError):
@@ -80,11 +82,21 @@ def sign_download(secret: str, shop_id: int, kind: str, filename: str, expires_a
     return f"{payload}.{_mac(secret, payload)}"
 
 
-def verify_download(secret: str, token: str, now: datetime | None = None) -> DownloadClaim:
+def verify_download(
+    secret: str,
+    token: str,
+    now: datetime | None = None,
+    max_lifetime_s: float = DEFAULT_MAX_LIFETIME_S,
+) -> DownloadClaim:
     """Check a token's signature, contents and expiry; return what it grants.
 
+    The server bounds the lifetime whatever the token says: an expiry further away than
+    `max_lifetime_s` (plus a minute of clock skew) is refused, so even a token forged with a
+    leaked key cannot grant a file for years.
+
     Raises:
-        InvalidLinkError: malformed, signed with another secret, altered, or unsafe.
+        InvalidLinkError: malformed, signed with another secret, altered, unsafe, or with
+            an expiry beyond the allowed lifetime.
         ExpiredLinkError: genuine but expired.
     """
     payload, sep, mac = (token or "").strip().partition(".")
@@ -108,6 +120,9 @@ def verify_download(secret: str, token: str, now: datetime | None = None) -> Dow
         expires_at = datetime.fromtimestamp(expires, UTC)
     except (TypeError, ValueError, OverflowError, OSError) as exc:
         raise InvalidLinkError("bad expiry") from exc
-    if (now or datetime.now(UTC)) >= expires_at:
+    now = now or datetime.now(UTC)
+    if now >= expires_at:
         raise ExpiredLinkError(f"expired at {expires_at.isoformat()}")
+    if (expires_at - now).total_seconds() > max_lifetime_s + _CLOCK_SKEW_S:
+        raise InvalidLinkError("expiry beyond the allowed lifetime")
     return DownloadClaim(shop_id, kind, filename, expires_at)

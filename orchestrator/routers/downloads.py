@@ -1,57 +1,24 @@
 """`GET /exports/download?token=...`: serve a chat export through its signed link.
 
 The action server writes the CSV under `<export_dir>/<shop_id>/` and signs a link with the
-shared `SECRET_KEY` (`db.exports.links`); this router verifies it and streams the file.
+shared `SECRET_KEY` (`db.exports.links`); this router verifies it (and bounds its lifetime
+to `EXPORT_LINK_TTL_S`, whatever the token claims) and streams the file.
 A tampered or malformed token answers 403, an expired one 410, a missing file 404.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
 from typing import Annotated
 
 import structlog
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, JSONResponse, Response
-from pydantic import model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from db.exports import ExpiredLinkError, InvalidLinkError, verify_download
-from db.settings import ROOT
-from orchestrator.settings import DEV_SECRET
+from orchestrator.api.deps import SettingsDep
 
 log = structlog.get_logger(__name__)
 
-
-class DownloadSettings(BaseSettings):
-    """What the download route needs; same variables and defaults as the action server.
-
-    Attributes:
-        secret_key: verifies the links (`SECRET_KEY`, shared with the action server).
-        export_dir: where the action server writes exports (`EXPORT_DIR`).
-    """
-
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
-
-    app_env: str = "development"
-    secret_key: str = DEV_SECRET
-    export_dir: Path = ROOT / "var" / "exports"
-
-    @model_validator(mode="after")
-    def _no_dev_secret_in_production(self) -> DownloadSettings:
-        if self.app_env != "development" and self.secret_key == DEV_SECRET:
-            raise ValueError("SECRET_KEY must be set outside development")
-        return self
-
-
-@lru_cache
-def get_download_settings() -> DownloadSettings:
-    """The process-wide download settings (override this dependency in an app or a test)."""
-    return DownloadSettings()
-
-
-DownloadSettingsDep = Annotated[DownloadSettings, Depends(get_download_settings)]
 
 router = APIRouter(tags=["exports"])
 
@@ -70,12 +37,14 @@ def _refuse(status: int, error: str, message: str) -> JSONResponse:
     },
 )
 def download_export(
-    settings: DownloadSettingsDep,
+    settings: SettingsDep,
     token: Annotated[str, Query(min_length=1, max_length=2048)],
 ) -> Response:
     """Verify the signed token and send the CSV as an attachment."""
     try:
-        claim = verify_download(settings.secret_key, token)
+        claim = verify_download(
+            settings.signing_key, token, max_lifetime_s=settings.export_link_ttl_s
+        )
         path = claim.path(settings.export_dir)
     except ExpiredLinkError:
         log.info("export_download_refused", reason="expired")

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import Order
 from orchestrator.pipeline import APOLOGY
-from tests.e2e.conftest import (
+from tests.e2e.harness import (
     inbound_of,
     outbound_to,
     send_whatsapp,

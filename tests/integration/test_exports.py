@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 from db.catalog_io import load_catalog, upsert_products
 from db.exports import BOM, HEADERS, UnknownExportError, iter_csv, sign_download, write_csv
 from db.models import ConversationLog, Order, OrderItem, Product, Shop
-from orchestrator.routers.downloads import DownloadSettings, get_download_settings, router
+from orchestrator.api.deps import get_settings_dep
+from orchestrator.routers.downloads import router
+from orchestrator.settings import Settings
 from tests.factories import make_client, make_product, make_shop
 
 SECRET = "integration-secret-abcdef"
@@ -249,8 +251,8 @@ def test_write_csv_and_unknown_kind(session: Session, shop_data: dict, tmp_path:
 def client(tmp_path: Path) -> TestClient:
     app = FastAPI()
     app.include_router(router)
-    settings = DownloadSettings(secret_key=SECRET, export_dir=tmp_path)
-    app.dependency_overrides[get_download_settings] = lambda: settings
+    settings = Settings(_env_file=None, secret_key=SECRET, export_dir=tmp_path)  # type: ignore[call-arg]
+    app.dependency_overrides[get_settings_dep] = lambda: settings
     (tmp_path / "4").mkdir()
     (tmp_path / "4" / "ventas-x.csv").write_text(BOM + "pedido\r\n1\r\n", encoding="utf-8")
     (tmp_path / "secreto.csv").write_text("no\r\n")

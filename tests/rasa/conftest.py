@@ -34,10 +34,11 @@ class RasaServer:
 
     url: str
     model: Path
+    token: str = ""
 
     def parse(self, text: str) -> dict[str, Any]:
         """POST /model/parse and return Rasa's parse result (intent, entities, ...)."""
-        return _post_json(f"{self.url}/model/parse", {"text": text})
+        return _post_json(f"{self.url}/model/parse?token={self.token}", {"text": text})
 
 
 def _post_json(url: str, payload: dict[str, Any], timeout: float = 30.0) -> dict[str, Any]:
@@ -75,14 +76,16 @@ def trained_model_path() -> Path | None:
     return Path(result.stdout.strip())
 
 
-def _wait_until_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+def _wait_until_ready(
+    url: str, process: subprocess.Popen[bytes], log: Path, token: str = ""
+) -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
             tail = log.read_text(errors="replace")[-3000:]
             raise RuntimeError(f"Rasa exited with {process.returncode}:\n{tail}")
         try:
-            with urllib.request.urlopen(f"{url}/status", timeout=5) as response:
+            with urllib.request.urlopen(f"{url}/status?token={token}", timeout=5) as response:
                 if response.status == 200 and json.load(response).get("model_file"):
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):

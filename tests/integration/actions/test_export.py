@@ -26,7 +26,9 @@ from actions.runtime import Runtime, set_runtime
 from actions.settings import ActionsSettings
 from db.exports import ExpiredLinkError, verify_download
 from db.models import Order, OrderItem, Shop
-from orchestrator.routers.downloads import DownloadSettings, get_download_settings, router
+from orchestrator.api.deps import get_settings_dep
+from orchestrator.routers.downloads import router
+from orchestrator.settings import Settings
 from tests.factories import make_client, make_product, make_shop
 
 STAFF = "+573001112233"
@@ -131,8 +133,8 @@ def test_staff_export_writes_the_csv_and_the_link_serves_it(shop: Shop, runtime:
 
     app = FastAPI()
     app.include_router(router)
-    served = DownloadSettings(secret_key=SECRET, export_dir=runtime.settings.export_dir)
-    app.dependency_overrides[get_download_settings] = lambda: served
+    served = Settings(_env_file=None, secret_key=SECRET, export_dir=runtime.settings.export_dir)  # type: ignore[call-arg]
+    app.dependency_overrides[get_settings_dep] = lambda: served
     response = TestClient(app).get("/exports/download?" + urlsplit(facts["link"]).query)
     assert response.status_code == 200 and response.content == path.read_bytes()
     assert "Muñoz".encode() in response.content

@@ -83,7 +83,7 @@ def test_mobile_in_the_shops_country(raw: str, region: str, clean: str) -> None:
 def test_email() -> None:
     assert clean_email("Ana.Munoz@Correo.co") == "ana.munoz@correo.co"
     assert clean_email("mi correo es ana@correo.com.co") == "ana@correo.com.co"
-    for none in ("no tengo", "No", "ninguno"):
+    for none in ("no tengo", "No", "ninguno", "no tengo correo", "no uso email", "sin correo 🙏"):
         assert clean_email(none) == NO_EMAIL
     for bad in ("ana@", "ana@correo", "@correo.com", "ana correo.com"):
         with pytest.raises(InvalidField):

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from orchestrator.metrics import Metrics
 from orchestrator.phrasing.prompt import system_prompt, user_content
 from orchestrator.rasa_client import group_messages, parse_tracker
-from orchestrator.settings import DEV_SECRET, Settings
+from orchestrator.settings import Settings
 
 
 def test_texts_are_paired_with_the_payload_that_follows() -> None:
@@ -71,26 +71,25 @@ def test_tracker_gives_last_user_turn() -> None:
 def test_settings_reject_dev_secret_outside_development_and_missing_keys() -> None:
     with pytest.raises(ValidationError, match="SECRET_KEY"):
         Settings(_env_file=None, app_env="production")  # type: ignore[call-arg]
-    assert (
-        Settings(
-            _env_file=None,
-            app_env="production",
-            secret_key="s3cr3t-for-real",  # type: ignore[call-arg]
-        ).secret_key
-        != DEV_SECRET
+    for placeholder in ("dev-insecure-secret-change-me", "change-me", "short"):
+        with pytest.raises(ValidationError, match="SECRET_KEY"):
+            Settings(_env_file=None, app_env="production", secret_key=placeholder)  # type: ignore[call-arg]
+    real = Settings(
+        _env_file=None,
+        app_env="production",
+        secret_key="s3cr3t-for-real-0123456789",  # type: ignore[call-arg]
+        rasa_token="rasa-token-for-real-0123456789",  # type: ignore[call-arg]
     )
+    assert real.signing_key == "s3cr3t-for-real-0123456789"
+    # In development a missing key becomes a random per-process one, never a known value.
+    dev = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert len(dev.signing_key) >= 32 and dev.signing_key != Settings(_env_file=None).signing_key  # type: ignore[call-arg]
     with pytest.raises(ValidationError, match="OPENROUTER_API_KEY"):
         Settings(_env_file=None, llm_provider="openrouter")  # type: ignore[call-arg]
     with pytest.raises(ValidationError, match="GEMINI_API_KEY"):
         Settings(_env_file=None, llm_provider="gemini")  # type: ignore[call-arg]
     with pytest.raises(ValidationError):
         Settings(_env_file=None, llm_provider="gpt")  # type: ignore[call-arg, arg-type]
-
-
-def test_dev_secret_is_the_action_servers() -> None:
-    from actions.settings import DEV_SECRET as ACTIONS_DEV_SECRET
-
-    assert DEV_SECRET == ACTIONS_DEV_SECRET
 
 
 def test_metrics_render_prometheus_text() -> None:

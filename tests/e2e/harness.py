@@ -2,7 +2,9 @@
 with Twilio and the LLM providers as fake servers on 127.0.0.1.
 
 One Rasa process and one action server serve the whole session, on one PostgreSQL database
-seeded with the demo shop; each test talks as a different phone number.
+seeded with the demo shop; each test talks as a different phone number. The fixtures are
+registered by `tests/conftest.py`, so `tests/e2e`, `tests/security` and
+`tests/conversations` share one stack per session.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from tests.conftest import drop_pg_database, fresh_pg_database
 from tests.fakes import fixtures as fake_fixtures
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, message_sid, sign
 from tests.rasa.conftest import RasaServer
-from tests.stack import start_action_server, stop_process
+from tests.stack import SECRET_KEY, start_action_server, stop_process
 
 fake_llm = fake_fixtures.fake_llm
 fake_twilio = fake_fixtures.fake_twilio
@@ -85,6 +87,8 @@ def stack(
             "database_url": e2e_db_url,
             "run_migrations_on_start": False,
             "rasa_url": rasa_server.url,
+            "rasa_token": rasa_server.token,
+            "secret_key": SECRET_KEY,
             "action_server_url": action_server,
             "public_base_url": PUBLIC,
             "twilio_account_sid": ACCOUNT_SID,
