@@ -9,12 +9,26 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.catalog import no_match, options_text, select_products
+from actions.catalog import (
+    last_bot_payload,
+    no_match,
+    not_sold,
+    options_text,
+    pending_offer,
+    select_products,
+)
 from actions.respond import pesos, say
 from actions.services import catalog, orders
-from actions.services.quantities import MAX_QUANTITY, QuantityError, find_quantity, parse_quantity
+from actions.services.items import Item, is_multi_item, split_items
+from actions.services.quantities import (
+    MAX_QUANTITY,
+    QuantityError,
+    check_quantity,
+    find_quantity,
+    parse_quantity,
+)
 from actions.turn import Turn, TurnAction, entity, latest_text
-from db.models import Order
+from db.models import Order, Product
 
 Events = list[dict[str, Any]]
 EMPTY_CART = "Tu carrito está vacío 🛒. ¿Qué te gustaría buscar?"
@@ -83,6 +97,17 @@ class ActionAgregarProducto(TurnAction):
         return [SlotSet("cantidad", None)]
 
     def handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        if intent == "afirmar":
+            offer = pending_offer(tracker)
+            if offer is not None:
+                return take_offer(turn, dispatcher, self.name(), *offer)
+            if last_bot_payload(tracker)[0] == self.name():  # "¿Quieres algo más?" → "sí"
+                dispatcher.utter_message(response="utter_que_mas")
+                return []
+        items = split_items(latest_text(tracker))
+        if is_multi_item(latest_text(tracker)):
+            return add_many(turn, dispatcher, self.name(), items)
         try:
             quantity = parse_quantity(quantity_words(tracker))
         except QuantityError as err:
@@ -97,6 +122,8 @@ class ActionAgregarProducto(TurnAction):
                 return []
             no_match(turn, dispatcher, self.name(), selection.query)
             return [SlotSet("productos_mostrados", None)]
+        if not selection.available:
+            return not_sold(dispatcher, self.name(), selection.query, products)
         product = selection.single or catalog.best_name_match(selection.query, products)
         if product is None:
             intro = "Tengo varias opciones, ¿cuál quieres?"
@@ -123,7 +150,8 @@ class ActionAgregarProducto(TurnAction):
                     f"De {product.name} solo tenemos {product.stock} disponibles"
                     f" y me pediste {err.requested} en total. ¿Te anoto {product.stock}?"
                 )
-                facts["quantities"].append(err.requested)
+                facts["quantities"] += [err.requested, product.stock]
+                facts["offer"] = {"product_id": product.id, "quantity": product.stock}
             say(dispatcher, self.name(), text, facts)
             return []
         except QuantityError as err:
@@ -137,6 +165,123 @@ class ActionAgregarProducto(TurnAction):
         )
         say(dispatcher, self.name(), text, facts)
         return [SlotSet("pedido_id", float(order.id)), SlotSet("productos_mostrados", [product.id])]
+
+
+def _pick(turn: Turn, words: str) -> tuple[Product | None, list[Product], bool]:
+    """(the product, the candidates, available) for one item's words."""
+    found = catalog.search_products(
+        session=turn.session, shop_id=turn.shop.id, query=words, searcher=turn.searcher(), k=5
+    )
+    focused = catalog.focus(words, found, phrase=True)
+    if not focused.available:
+        return None, focused.products, False
+    products = focused.products
+    single = products[0] if len(products) == 1 else catalog.best_name_match(words, products)
+    return single, products, True
+
+
+def add_many(
+    turn: Turn, dispatcher: CollectingDispatcher, action: str, items: list[Item]
+) -> Events:
+    """Add every item of a multi-item message; report each (added, ambiguous, short, absent)."""
+    # The search service reads with its own session: end this transaction first (SQLite).
+    turn.session.commit()
+    picks = [(item, *_pick(turn, item.words)) for item in items]
+    lines: list[str] = []
+    shown: list[Product] = []
+    mentioned: list[dict[str, Any]] = []
+    quantities: list[int] = []
+    order: Order | None = None
+    offer: dict[str, int] | None = None
+    for item, product, candidates, available in picks:
+        wanted = item.quantity or 1
+        if product is None:
+            if not available or not candidates:
+                lines.append(f"• «{item.words}»: no lo tenemos 😕")
+                continue
+            options = ", ".join(
+                f"{i}. {p.name} ({pesos(p.price)})" for i, p in enumerate(candidates, 1)
+            )
+            lines.append(f"• «{item.words}»: tengo varias opciones: {options}. ¿Cuál quieres?")
+            shown = candidates
+            mentioned += [catalog.product_fact(p) for p in candidates]
+            continue
+        mentioned.append(catalog.product_fact(product))
+        try:
+            check_quantity(wanted)
+            order, _ = orders.add_item(
+                session=turn.session,
+                shop_id=turn.shop.id,
+                user_id=turn.user_id,
+                product_id=product.id,
+                quantity=wanted,
+            )
+        except orders.InsufficientStockError:
+            if product.stock <= 0:
+                lines.append(f"• {product.name}: está agotado por ahora 😕")
+            else:
+                lines.append(
+                    f"• {product.name}: solo tenemos {product.stock} y pediste {wanted};"
+                    f" ¿te anoto {product.stock}?"
+                )
+                quantities.append(product.stock)
+                offer = offer or {"product_id": product.id, "quantity": product.stock}
+            quantities.append(wanted)
+            continue
+        except QuantityError:
+            lines.append(f"• {product.name}: puedo anotar entre 1 y {MAX_QUANTITY} unidades")
+            continue
+        quantities.append(wanted)
+        lines.append(f"• Agregué {wanted} × {product.name} ({pesos(product.price)} c/u)")
+    facts: dict[str, Any] = {"products": mentioned, "quantities": quantities}
+    if offer:
+        facts["offer"] = offer
+    order = order or open_order(turn)
+    events: Events = []
+    if order is not None and order.items:
+        orders.recompute_total(session=turn.session, order=order)
+        facts["order"] = orders.order_facts(order)
+        lines.append(f"Tu pedido va en {pesos(order.total)}. ¿Quieres algo más?")
+        events.append(SlotSet("pedido_id", float(order.id)))
+    say(dispatcher, action, "\n".join(["Listo, esto es lo que anoté:", *lines]), facts)
+    if shown:
+        events.append(SlotSet("productos_mostrados", [p.id for p in shown]))
+    return events
+
+
+def take_offer(
+    turn: Turn, dispatcher: CollectingDispatcher, action: str, product_id: int, quantity: int
+) -> Events:
+    """The shopper accepted "¿Te anoto N?": the line becomes N units (what is in stock)."""
+    [product] = catalog.load_products(session=turn.session, shop_id=turn.shop.id, ids=[product_id])
+    order = orders.get_open_order(session=turn.session, shop_id=turn.shop.id, user_id=turn.user_id)
+    line = next((i for i in order.items if i.product_id == product_id), None) if order else None
+    quantity = min(quantity, product.stock)
+    facts: dict[str, Any] = {"products": [catalog.product_fact(product)], "quantities": [quantity]}
+    if quantity <= 0:
+        text = f"Uy, {product.name} se acaba de agotar 😕. ¿Te muestro algo parecido?"
+        say(dispatcher, action, text, facts)
+        return []
+    if order is not None and line is not None:
+        orders.set_quantity(
+            session=turn.session, order=order, product_id=product_id, quantity=quantity
+        )
+    else:
+        order, _ = orders.add_item(
+            session=turn.session,
+            shop_id=turn.shop.id,
+            user_id=turn.user_id,
+            product_id=product_id,
+            quantity=quantity,
+        )
+    orders.recompute_total(session=turn.session, order=order)
+    facts["order"] = orders.order_facts(order)
+    text = (
+        f"Listo ✅ Te anoté {quantity} × {product.name} ({pesos(product.price)} c/u)."
+        f" Tu pedido va en {pesos(order.total)}. ¿Quieres algo más?"
+    )
+    say(dispatcher, action, text, facts)
+    return [SlotSet("pedido_id", float(order.id)), SlotSet("productos_mostrados", [product.id])]
 
 
 class ActionVerPedido(TurnAction):

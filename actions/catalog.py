@@ -28,6 +28,7 @@ class Selection:
     query: str
     products: list[Product] = field(default_factory=list)
     referenced: bool = False  # resolved against the products shown before
+    available: bool = True  # False: the shop does not sell it; `products` are only similar
 
     @property
     def single(self) -> Product | None:
@@ -43,24 +44,40 @@ def shown_products(turn: Turn, tracker: Tracker) -> list[Product]:
     return catalog.load_products(session=turn.session, shop_id=turn.shop.id, ids=ids)
 
 
+def last_bot_payload(tracker: Tracker) -> tuple[str | None, dict[str, Any]]:
+    """(action, facts) of the bot's last message before the latest user message."""
+    seen_user = False
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "user":
+            if seen_user:
+                return None, {}
+            seen_user = True
+        elif seen_user and event.get("event") == "bot":
+            custom = (event.get("data") or {}).get("custom") or {}
+            facts = custom.get("facts")
+            if isinstance(facts, dict):
+                return custom.get("action"), facts
+    return None, {}
+
+
 def offered_product_id(tracker: Tracker) -> int | None:
     """The product of "¿Te lo agrego al pedido?" when that was the bot's last question.
 
     Read from the facts of the bot message before the latest user message, so a "sí"
     adds exactly the product that was offered, whatever list was shown before it.
     """
-    seen_user = False
-    for event in reversed(tracker.events or []):
-        if event.get("event") == "user":
-            if seen_user:
-                return None
-            seen_user = True
-        elif seen_user and event.get("event") == "bot":
-            custom = (event.get("data") or {}).get("custom") or {}
-            products = (custom.get("facts") or {}).get("products") or []
-            if custom.get("action") == "action_buscar_producto" and len(products) == 1:
-                return int(products[0]["id"])
-            return None
+    action, facts = last_bot_payload(tracker)
+    products = facts.get("products") or []
+    if action == "action_buscar_producto" and len(products) == 1:
+        return int(products[0]["id"])
+    return None
+
+
+def pending_offer(tracker: Tracker) -> tuple[int, int] | None:
+    """(product id, quantity) the bot offered in its last message ("¿Te anoto 12?")."""
+    offer = last_bot_payload(tracker)[1].get("offer")
+    if isinstance(offer, dict) and offer.get("product_id") and offer.get("quantity"):
+        return int(offer["product_id"]), int(offer["quantity"])
     return None
 
 
@@ -95,12 +112,14 @@ def select_products(turn: Turn, tracker: Tracker, *, k: int = SHOW_MAX) -> Selec
     category = entity(tracker, "categoria")
     query = phrase or category or text
     found: list[Product] = []
+    category_hit = False
     if not phrase:
         named = catalog.match_category(session=turn.session, shop_id=turn.shop.id, text=query)
         if named is not None:
             found = catalog.products_in_category(
                 session=turn.session, shop_id=turn.shop.id, category=named, k=k
             )
+            category_hit = bool(found)
     if not found and catalog.terms(query):
         # The search service reads with its own session; end this transaction first so it
         # does not wait behind our SQLite write lock (BEGIN IMMEDIATE). Nothing is written yet.
@@ -126,6 +145,10 @@ def select_products(turn: Turn, tracker: Tracker, *, k: int = SHOW_MAX) -> Selec
         )
         if found:
             query = retry
+    available = True
+    if found and not category_hit:
+        focused = catalog.focus(query, found, phrase=bool(phrase) and query == phrase)
+        found, available = focused.products, focused.available
     folded = catalog.fold(text)
     if _CHEAP.search(folded) or _PRICEY.search(folded):
         # "el celular más barato": rank the products named like the query, not accessories
@@ -133,7 +156,7 @@ def select_products(turn: Turn, tracker: Tracker, *, k: int = SHOW_MAX) -> Selec
         found = sorted(
             by_name or found, key=lambda p: p.price, reverse=bool(_PRICEY.search(folded))
         )
-    return Selection(query, found)
+    return Selection(query, found, available=available)
 
 
 def _without_phrase(text: str, phrase: str) -> str:
@@ -167,6 +190,22 @@ def options_text(products: list[Product], intro: str) -> str:
     return "\n".join(lines)
 
 
+def not_sold(
+    dispatcher: CollectingDispatcher, action: str, query: str, similar: list[Product]
+) -> list[dict[str, Any]]:
+    """Say the shop does not sell `query`, offering the similar products labelled as such."""
+    text = f"No tenemos «{query.strip()}» 😕."
+    if similar:
+        text += "\n" + options_text(similar, "Lo más parecido que tengo es:").split("\n", 1)[1]
+    facts = {
+        "query": query,
+        "available": False,
+        "products": [catalog.product_fact(p) for p in similar],
+    }
+    say(dispatcher, action, text, facts)
+    return [SlotSet("productos_mostrados", [p.id for p in similar] or None)]
+
+
 def no_match(turn: Turn, dispatcher: CollectingDispatcher, action: str, query: str) -> None:
     """Say nothing matched `query` and suggest the closest existing categories."""
     categories = catalog.closest_categories(session=turn.session, shop_id=turn.shop.id, query=query)
@@ -175,7 +214,8 @@ def no_match(turn: Turn, dispatcher: CollectingDispatcher, action: str, query: s
         text += f" Tenemos {', '.join(categories[:-1])}"
         text += f" y {categories[-1]}." if len(categories) > 1 else "."
         text += " ¿Te muestro algo de ahí?"
-    say(dispatcher, action, text, {"query": query, "products": [], "categories": categories})
+    facts = {"query": query, "available": False, "products": [], "categories": categories}
+    say(dispatcher, action, text, facts)
 
 
 class ActionBuscarProducto(TurnAction):
@@ -199,6 +239,8 @@ class ActionBuscarProducto(TurnAction):
         if not products:
             no_match(turn, dispatcher, self.name(), selection.query)
             return [SlotSet("productos_mostrados", None)]
+        if not selection.available:
+            return not_sold(dispatcher, self.name(), selection.query, products)
         facts: dict[str, Any] = {
             "query": selection.query,
             "products": [catalog.product_fact(p) for p in products],
@@ -215,6 +257,8 @@ class ActionBuscarProducto(TurnAction):
                     if enough
                     else f"De {p.name} solo tenemos {p.stock} ({pesos(p.price)} c/u). ¿Te sirven?"
                 )
+                if not enough:
+                    facts["offer"] = {"product_id": p.id, "quantity": p.stock}
             elif p.stock > 0:
                 stock = "la última unidad" if p.stock == 1 else f"{p.stock} unidades"
                 text = (

@@ -11,8 +11,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.cart import EMPTY_CART, open_cart_or_say_empty, order_text
 from actions.respond import say
 from actions.services import checkout_data, orders
+from actions.services.buyer_data import parse_buyer_data
 from actions.services.clients import owned_client
-from actions.turn import Turn, TurnAction
+from actions.turn import Turn, TurnAction, latest_text
 
 Events = list[dict[str, Any]]
 FORM_SLOTS = ("nombre", "cedula", "telefono", "email", "direccion", "barrio")
@@ -66,7 +67,8 @@ class ActionIniciarCheckout(TurnAction):
         if _has_form_data(tracker, order.id):  # back after a failed close: keep the data
             say(dispatcher, self.name(), "¡Perfecto! Uso los datos que ya me diste 👍", facts)
             return [SlotSet("pedido_id", float(order.id))]
-        events: Events = [SlotSet(slot, None) for slot in FORM_SLOTS]
+        # Data volunteered before checkout (action_guardar_datos) is kept for this order.
+        events: Events = [SlotSet(s, None) for s in FORM_SLOTS if not tracker.get_slot(s)]
         events.append(SlotSet("pedido_id", float(order.id)))
         client = owned_client(turn.session, turn.shop.id, turn.user_id)
         if client is None:
@@ -145,10 +147,13 @@ class ActionCerrarPedido(TurnAction):
             facts["delivery"] = note
             text += f"\n{note}"
         say(dispatcher, self.name(), text, facts)
+        # The data is on the order and the client record now; a next order asks again (or
+        # offers the saved record to its owner).
         return [
             SlotSet("pedido_id", None),
             SlotSet("productos_mostrados", None),
             SlotSet("usar_datos_guardados", None),
+            *[SlotSet(s, None) for s in FORM_SLOTS],
         ]
 
     def _short(
@@ -185,6 +190,57 @@ class ActionCerrarPedido(TurnAction):
         }
         say(dispatcher, self.name(), text, facts)
         return []
+
+
+class ActionGuardarDatos(TurnAction):
+    """Buyer data given before checkout ("me llamo Ana, cc 123…") is kept, not thrown away.
+
+    Each field is validated like in the form; the valid ones fill the form's slots, so the
+    checkout only asks what is still missing.
+    """
+
+    action_name = "action_guardar_datos"
+
+    def handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+        fields = parse_buyer_data(latest_text(tracker), region=turn.shop.country)
+        cleaners = {
+            "nombre": checkout_data.clean_name,
+            "cedula": checkout_data.clean_cedula,
+            "telefono": lambda v: checkout_data.clean_phone(v, turn.shop.country),
+            "email": checkout_data.clean_email,
+            "direccion": lambda v: checkout_data.clean_text(v, "la dirección"),
+            "barrio": lambda v: checkout_data.clean_text(v, "el barrio"),
+        }
+        kept: dict[str, str] = {}
+        for slot, value in fields.items():
+            try:
+                kept[slot] = cleaners[slot](value)
+            except checkout_data.InvalidField:
+                continue
+        order = orders.get_open_order(
+            session=turn.session, shop_id=turn.shop.id, user_id=turn.user_id
+        )
+        has_cart = order is not None and bool(order.items)
+        if not kept:
+            dispatcher.utter_message(response="utter_datos_sin_pedido")
+            return []
+        labels = {
+            "nombre": "nombre",
+            "cedula": "documento",
+            "telefono": "celular",
+            "email": "correo",
+            "direccion": "dirección",
+            "barrio": "barrio",
+        }
+        noted = ", ".join(labels[s] for s in FORM_SLOTS if s in kept)
+        text = f"¡Gracias! Anoté tu {noted} para el envío 📝."
+        text += (
+            " Cuando quieras, escribe «confirmar pedido» y lo cerramos."
+            if has_cart
+            else " ¿Qué te gustaría comprar?"
+        )
+        say(dispatcher, self.name(), text, {"saved_fields": sorted(kept)})
+        return [SlotSet(slot, value) for slot, value in kept.items()]
 
 
 class ActionCancelarPedido(TurnAction):

@@ -19,6 +19,8 @@ from rasa_sdk.types import DomainDict
 from actions.respond import say
 from actions.runtime import get_runtime
 from actions.services import checkout_data
+from actions.services.buyer_data import FIELDS as FIELD_NAMES
+from actions.services.buyer_data import parse_buyer_data
 from actions.services.checkout_data import InvalidField
 from actions.services.clients import owned_client
 from actions.services.context import UnknownShopError, load_shop, parse_sender
@@ -42,6 +44,40 @@ def _stored_client(tracker: Tracker, cedula: str | None = None) -> dict[str, Any
             return None
         client: Client | None = owned_client(session, shop.id, sender.user_id, cedula)
         return checkout_data.client_slots(client) if client is not None else None
+
+
+DIGRESSIONS = frozenset(
+    {
+        "comprar",
+        "consultar_inventario",
+        "quitar_producto",
+        "ver_pedido",
+        "cancelar_pedido",
+        "hablar_con_humano",
+        "consultar_empresa",
+        "pedir_ayuda",
+        "estado_pedido",
+    }
+)
+
+
+def _parsed_fields(tracker: Tracker) -> dict[str, str]:
+    """The checkout fields in the latest user message (see `buyer_data`)."""
+    message = tracker.latest_message or {}
+    text = str(message.get("text") or "")
+    if not text.strip() or text.startswith("/"):
+        return {}
+    intent = message.get("intent") or {}
+    requested = tracker.get_slot("requested_slot")
+    fields = parse_buyer_data(text, requested=requested, region=_shop_country(tracker))
+    digression = (
+        intent.get("name") in DIGRESSIONS
+        and float(intent.get("confidence") or 0) >= 0.9
+        and len(text.split()) > 3
+    )
+    if digression:  # keep only what cannot be anything else
+        fields = {k: v for k, v in fields.items() if k in ("telefono", "email", "cedula")}
+    return fields
 
 
 def _shop_country(tracker: Tracker) -> str:
@@ -91,6 +127,22 @@ class ValidateDatosClienteForm(FormValidationAction):
         required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
         missing = (slot for slot in required if tracker.slots.get(slot) is None)
         return SlotSet(REQUESTED_SLOT, next(missing, None))
+
+    async def get_extraction_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        """Every field present in the latest message, whichever field was asked.
+
+        Rasa's slot mappings fill at most the requested slot (often with the whole message:
+        "María José, cc 52…, cel 31…"); `buyer_data.parse_buyer_data` reads each field
+        out of it, a correction of an earlier field included. Inside the form the form wins:
+        a bare "Belén" answering the barrio question is the barrio even when the NLU
+        thought it was a product. A clear digression (a long request for another intent)
+        only contributes the fields that are unmistakable (phone, email, ID number).
+        """
+        # No `extract_<slot>` methods here: the parser replaces them for every field.
+        parsed = _parsed_fields(tracker)
+        return [SlotSet(k, v) for k, v in parsed.items() if k in FIELD_NAMES]
 
     def _say(self, dispatcher: CollectingDispatcher, text: str, **facts: Any) -> None:
         say(dispatcher, self.name(), text, facts)
@@ -166,7 +218,8 @@ class ValidateDatosClienteForm(FormValidationAction):
         NLU can tag a name ("me llamo Valeria Montoya") as a barrio; while the form asks for
         anything else, a barrio entity is ignored and the barrio is asked in its turn.
         """
-        if tracker.get_slot("requested_slot") not in (None, "barrio", "direccion"):
+        asked = tracker.get_slot("requested_slot") in (None, "barrio", "direccion")
+        if not asked and "barrio" not in _parsed_fields(tracker):
             return {"barrio": None}
         return self._clean(
             "barrio", lambda v: checkout_data.clean_text(v, "el barrio"), value, dispatcher

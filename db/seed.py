@@ -35,8 +35,9 @@ class SeedResult:
     orders: int = 0
 
 
-def _read(name: str) -> Any:
-    return json.loads((DEMO_DIR / name).read_text(encoding="utf-8"))
+def _read(name: str, folder: Path = DEMO_DIR) -> Any:
+    path = folder / name
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
 
 
 def load_demo(session: Session, *, admin_token: str | None = None) -> SeedResult:
@@ -44,7 +45,16 @@ def load_demo(session: Session, *, admin_token: str | None = None) -> SeedResult
 
     The admin token is `admin_token`, else env `ADMIN_TOKEN`, else a new random one.
     """
-    data = _read("shop.json")
+    return load_shop_dir(session, DEMO_DIR, admin_token=admin_token)
+
+
+def load_shop_dir(session: Session, folder: Path, *, admin_token: str | None = None) -> SeedResult:
+    """Create a shop from a folder shaped like `db/demo/` unless its slug exists.
+
+    `shop.json` and `catalog.json` are required; `clients.json` and `orders.json` are
+    optional.
+    """
+    data = _read("shop.json", folder)
     existing = session.scalars(select(Shop).where(Shop.slug == data["slug"])).one_or_none()
     if existing is not None:
         return SeedResult(existing, created=False, admin_token=None)
@@ -64,16 +74,16 @@ def load_demo(session: Session, *, admin_token: str | None = None) -> SeedResult
     session.add(shop)
     session.flush()
 
-    rows, errors = validate_records(_read("catalog.json"))
+    rows, errors = validate_records(_read("catalog.json", folder))
     if errors:
-        raise ValueError(f"demo catalog is invalid: {errors[:3]}")
+        raise ValueError(f"catalog of {folder} is invalid: {errors[:3]}")
     upsert_products(session, shop.id, rows)
     products = {
         p.sku: p for p in session.scalars(select(Product).where(Product.shop_id == shop.id))
     }
 
     clients: dict[str, Client] = {}
-    for c in _read("clients.json"):
+    for c in _read("clients.json", folder):
         client = Client(
             shop_id=shop.id,
             cedula=c["cedula"],
@@ -88,7 +98,10 @@ def load_demo(session: Session, *, admin_token: str | None = None) -> SeedResult
         clients[c["cedula"]] = client
     session.flush()
 
-    orders = _read("orders.json")
+    orders = _read("orders.json", folder)
+    if not orders:
+        session.flush()
+        return SeedResult(shop, True, token, len(products), len(clients), 0)
     newest = max(datetime.fromisoformat(o["fecha"]) for o in orders)
     shift = datetime.now(UTC) - timedelta(days=2) - newest
     for o in orders:

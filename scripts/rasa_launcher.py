@@ -31,15 +31,31 @@ def _count_implicit_responses_as_used() -> None:
     """Stop Rasa's validator flagging responses that Rasa itself utters.
 
     Rasa 3.6 warns "utterance not used in any story or rule" for a form's questions
-    (``utter_ask_<slot>``, uttered by the form) and for ``utter_default`` (uttered by
-    ``action_default_fallback``). Those are false positives; every other warning stays.
+    (``utter_ask_<slot>``, uttered by the form), for ``utter_default`` (uttered by
+    ``action_default_fallback``) and for responses our custom actions utter by name
+    (found in ``actions/*.py``). Those are false positives; every other warning stays.
     """
+    import re
+    from pathlib import Path
+
     from rasa.validator import Validator
 
     original = Validator._gather_utterance_actions
+    # Responses that custom actions utter by name (`utter_message(response="utter_x")`).
+    # Only those no story or rule uses: the validator must still see the others.
+    root = Path(__file__).resolve().parent.parent
+    stories = " ".join(
+        p.read_text(encoding="utf-8") for p in (root / "rasa_project" / "data").rglob("*.yml")
+    )
+    by_actions = {
+        name
+        for path in (root / "actions").rglob("*.py")
+        for name in re.findall(r"[\"'](utter_[a-z0-9_]+)[\"']", path.read_text(encoding="utf-8"))
+        if not re.search(rf"\b{name}\b", stories)
+    }
 
     def gather(self: Validator) -> set:
-        implicit = {"utter_default"}
+        implicit = {"utter_default", *by_actions}
         for form in self.domain.form_names:
             for slot in self.domain.required_slots_for_form(form):
                 implicit |= {f"utter_ask_{slot}", f"utter_ask_{form}_{slot}"}

@@ -11,6 +11,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import func, or_, select
@@ -27,7 +28,8 @@ _STOP_WORDS = """a al con de del el en la las lo los mi para por sin su un una u
     saca sacar deja dejar solo mas otro otra unidad unidades carrito pedido dos tres cuatro
     cinco seis siete ocho nueve diez docena docenas media par ese esa eso este esta esto
     si no claro dale listo ok bueno va perfecto gracias agregalo agregala agregalos agregalas
-    llevalo llevala mandame enviame anotame apuntame"""
+    llevalo llevala mandame enviame anotame apuntame echame mandeme deme regalame separame
+    esos esas estos estas aquel aquella ponle mejor entonces pues tambien porfavor plis"""
 _STOP = frozenset(_STOP_WORDS.split())
 
 
@@ -281,3 +283,52 @@ def best_name_match(text: str, shown: Sequence[Product]) -> Product | None:
     if top == 0 or (len(scores) > 1 and scores[1][0] == top):
         return None
     return shown[scores[0][1]]
+
+
+@dataclass(frozen=True)
+class Focus:
+    """The products a request is about, and whether the shop sells what it names."""
+
+    products: list[Product]
+    available: bool = True
+
+
+def _related(words: list[str], product: Product) -> int:
+    """Content words of the request found in the product's name, category or description."""
+    text = [
+        _singular(w)
+        for w in re.findall(
+            r"[a-zñ0-9]+", fold(f"{product.name} {product.category} {product.description}")
+        )
+    ]
+    return sum(any(n == w or n.startswith(w) for n in text) for w in words)
+
+
+def focus(query: str, found: Sequence[Product], *, phrase: bool) -> Focus:
+    """Narrow search hits to what `query` asks for.
+
+    - Products that share no content word with the request are dropped (no padding).
+    - When the request is a product phrase and no hit has its head noun (its first
+      content word: "bicicletas" in "bicicletas eléctricas") in the name, the shop does not
+      sell it: `available=False`, the hits are only similar products.
+    - When one product's name holds clearly more of the request than any other (and at
+      least 60 % of it), it alone is the answer.
+    """
+    words = [w for w in _content(query) if w not in _PRICE_WORDS and w not in _ORDINALS]
+    if not found or not words:
+        return Focus(list(found))
+    related = [p for p in found if _related(words, p) > 0]
+    if not related:
+        return Focus(list(found), available=not phrase)
+    if phrase and not any(_hits(words[:1], p) for p in related):
+        return Focus(related, available=False)
+    numbers = [w for w in terms(query) if w.isdigit()]  # sizes: "talla 40", "6 litros"
+    scored = sorted(
+        (((_hits(words, p), _hits(numbers, p)), -i, p) for i, p in enumerate(related)),
+        reverse=True,
+    )
+    best = scored[0][0]
+    second = scored[1][0] if len(scored) > 1 else (0, 0)
+    if best > second and best[0] >= max(1, -(-3 * len(words) // 5)):
+        return Focus([scored[0][2]])
+    return Focus(related)

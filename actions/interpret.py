@@ -1,0 +1,100 @@
+"""`action_interpretar`: what an unclear or out-of-scope message means in this conversation.
+
+Rasa routes `nlu_fallback` and `fuera_de_alcance` here instead of straight to an apology.
+Catalogs are per shop and change daily, so the model cannot know them — this action can:
+
+1. a follow-up about what was just shown ("listo mándame una", "échame dos de esas", "el
+   azul") is an add to the cart;
+2. a message that strongly matches the shop's catalog ("tornillos drywall", "aceite
+   20w50") is a catalog query;
+3. anything else gets the designer's response (`utter_ofrecer_ayuda` for low confidence,
+   `utter_fuera_de_alcance` for off-topic).
+
+Which one fired is in the facts (`grounded`: `reference` | `catalog`) and in the action
+log line `grounded_intent`, so it shows in the turn log and can be counted.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.cart import ActionAgregarProducto
+from actions.catalog import ActionBuscarProducto, shown_products
+from actions.services import catalog
+from actions.services.quantities import find_quantity
+from actions.turn import Turn, TurnAction, latest_text
+
+log = logging.getLogger(__name__)
+
+_ADD_WORDS = re.compile(
+    r"\b(quiero|quisiera|dame|deme|mandame|mandeme|echame|ponme|agregame|agrega|llevo|"
+    r"me llevo|la quiero|lo quiero|esa|ese|esos|esas|de esas|de esos|listo|dale|anotame|"
+    r"separame|regalame|primer[oa]?|segund[oa]|tercer[oa]?|ultim[oa])\b"
+)
+FALLBACK_RESPONSES = {"fuera_de_alcance": "utter_fuera_de_alcance"}
+# How much of a short message must be catalog words for it to count as a catalog query.
+MIN_CATALOG_COVERAGE = 0.5
+
+
+def refers_to_shown(text: str, shown: list[Any]) -> bool:
+    """True when `text` points at or asks for the products just shown."""
+    folded = catalog.fold(text)
+    return bool(
+        catalog.resolve_reference(text, shown) is not None
+        or _ADD_WORDS.search(folded)
+        or find_quantity(text) is not None
+    )
+
+
+def catalog_query(turn: Turn, text: str) -> bool:
+    """True when `text` is mostly words of products this shop sells."""
+    words = [w for w in catalog.terms(text) if not w.isdigit()]
+    if not words or len(words) > 8:
+        return False
+    turn.session.commit()  # the search reads with its own session (SQLite lock)
+    found = catalog.search_products(
+        session=turn.session, shop_id=turn.shop.id, query=text, searcher=turn.searcher(), k=5
+    )
+    if not found:
+        return False
+    best = max(catalog.name_hits(text, p) for p in found)
+    return best >= 1 and best / len(words) >= MIN_CATALOG_COVERAGE
+
+
+class ActionInterpretar(TurnAction):
+    """Resolve a fallback against the conversation and the catalog before apologising."""
+
+    action_name = "action_interpretar"
+
+    def handle(
+        self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> list[dict[str, Any]]:
+        text = latest_text(tracker)
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
+        shown = shown_products(turn, tracker)
+        if shown and refers_to_shown(text, shown):
+            return _delegate(ActionAgregarProducto(), "reference", turn, dispatcher, tracker)
+        if catalog_query(turn, text):
+            return _delegate(ActionBuscarProducto(), "catalog", turn, dispatcher, tracker)
+        dispatcher.utter_message(response=FALLBACK_RESPONSES.get(intent, "utter_ofrecer_ayuda"))
+        return []
+
+
+def _delegate(
+    action: TurnAction, kind: str, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker
+) -> list[dict[str, Any]]:
+    """Run `action`'s work in this turn and mark its facts with how it was grounded."""
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    log.info("grounded_intent kind=%s from=%s as=%s", kind, intent, action.name())
+    before = len(dispatcher.messages)
+    events = [*action.handle(turn, dispatcher, tracker), *action.after(tracker)]
+    for message in dispatcher.messages[before:]:
+        custom = message.get("custom")
+        if isinstance(custom, dict) and isinstance(custom.get("facts"), dict):
+            custom["facts"]["grounded"] = kind
+    return events

@@ -1,0 +1,243 @@
+"""Read checkout data out of free text: every field present in one message.
+
+Shoppers answer the checkout form the way they write on WhatsApp: one field per message,
+or all of it at once ("María José Ramírez, cc 52123456, cel 3109876543, calle 10 # 43-12
+casa 2, Belén"), with corrections ("perdón, el número bien es 300…") and refusals of the
+optional email ("no uso correo"). `parse_buyer_data` returns the fields it can tell apart;
+the form validates each one as usual. Pure functions, no Rasa.
+"""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+
+from actions.services.catalog import fold
+from db.identity import DEFAULT_REGION, is_mobile
+
+FIELDS = ("nombre", "cedula", "telefono", "email", "direccion", "barrio")
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_ID_LABEL = (
+    r"(?:c\.?\s?c\.?|cc|c[eé]dula(?: de ciudadan[ií]a)?|dni|c\.?\s?i\.?|c\.?\s?e\.?|rut|nit|"
+    r"documento|doc|identificaci[oó]n|ine|curp|pasaporte|n[uú]mero de documento)"
+)
+_ID = re.compile(
+    rf"\b{_ID_LABEL}\b[\s:.#°nNoº-]*(?:es\s+|:\s*)?((?:\d[\d.\s-]{{4,13}}\d))", re.IGNORECASE
+)
+_BARE_ID = re.compile(r"(?<![\d+])(\d{1,3}(?:\.\d{3}){1,3}|\d{6,10})(?![\d])")
+_STREET = (
+    r"calle|cl|cll|carrera|cra|cr|kr|kra|avenida|av|avda|diagonal|dg|transversal|tv|trans|"
+    r"circular|circunvalar|autopista|jir[oó]n|jr|pasaje|psje|mz|manzana|lote|urbanizaci[oó]n|"
+    r"urb|colonia|col|prolongaci[oó]n|prol|camino|km|kil[oó]metro|vereda|sector|conjunto|"
+    r"edificio|torre|bloque|casa|apto|apartamento|departamento|depto|dpto"
+)
+_ADDRESS = re.compile(rf"\b(?:{_STREET})\.?\s*[\w#°º-]", re.IGNORECASE)
+_ADDRESS_LABEL = re.compile(
+    r"\b(?:direcci[oó]n|dir|domicilio|v[ií]vo en|queda en|env[ií](?:a|e|en)(?:lo)? a|"
+    r"entrega en|mand(?:a|e)lo a)\b[\s:,.-]*",
+    re.IGNORECASE,
+)
+_BARRIO_LABEL = re.compile(
+    r"\b(?:barrio|brr|b/|bario|colonia|col\.|urbanizaci[oó]n|distrito|sector|comuna|"
+    r"localidad|municipio|zona)\b[\s:.-]*",
+    re.IGNORECASE,
+)
+_NAME_LABEL = re.compile(
+    r"^(?:.*?\b)?(?:me llamo|mi nombre es|mi nombre completo es|nombre completo|nombre|"
+    r"a nombre de|soy)\b[\s:,-]*",
+    re.IGNORECASE,
+)
+_PHONE_LABEL = re.compile(
+    r"\b(?:cel(?:ular)?|m[oó]vil|tel(?:[eé]fono)?|whats(?:app)?|wasap|n[uú]mero|contacto)\b",
+    re.IGNORECASE,
+)
+_EMAIL_LABEL = re.compile(r"\b(?:correo|email|e-mail|mail|gmail)\b", re.IGNORECASE)
+_NO_EMAIL = re.compile(
+    r"\b(?:no (?:tengo|uso|manejo)|sin)\s+(?:correo|email|e-mail|mail)\b|"
+    r"\b(?:correo|email)\s*:?\s*(?:no|ninguno|no tengo)\b",
+    re.IGNORECASE,
+)
+_WORDS_ONLY = re.compile(r"^[A-Za-zÁÉÍÓÚÜÑáéíóúüñ'. -]+$")
+_SEPARATORS = re.compile(r"\s*(?:[,;\n|/]|\s-\s|\by\s+(?=(?:mi|el|la)\b))\s*")
+_FILLER = re.compile(
+    r"^(?:hola|buenas|ok|okey|listo|dale|bueno|perdon|perdón|disculpa|ah|mis datos(?: son)?|"
+    r"aqui van|aquí van|ahi van|ahí van|te los paso|los datos|datos)[\s,:.!-]*",
+    re.IGNORECASE,
+)
+_CORRECTION = re.compile(
+    r"\b(?:perd[oó]n|corrijo|me equivoqu[eé]|error|mejor|el bueno es|bien es|es el|era)\b",
+    re.IGNORECASE,
+)
+_QUESTION = re.compile(r"\?|^(?:cu[aá]nto|cu[aá]l|qu[eé]|c[oó]mo|d[oó]nde|tienen|hay)\b", re.I)
+
+
+def _strip_filler(text: str) -> str:
+    previous = None
+    while previous != text:
+        previous = text
+        text = _FILLER.sub("", text.strip())
+    return text.strip(" .,:;-")
+
+
+def find_email(text: str) -> str | None:
+    """The email address in `text`, lower-cased."""
+    match = _EMAIL.search(text)
+    return match.group().lower() if match else None
+
+
+def find_mobile(text: str, region: str = DEFAULT_REGION) -> tuple[str, str] | None:
+    """The first mobile number in `text` as (E.164, the span typed)."""
+    try:
+        matches = list(phonenumbers.PhoneNumberMatcher(text, region, leniency=1))
+    except Exception:  # a malformed text must never break the form
+        return None
+    for m in matches:
+        e164 = phonenumbers.format_number(m.number, phonenumbers.PhoneNumberFormat.E164)
+        if is_mobile(e164):
+            return e164, m.raw_string
+    return None
+
+
+def find_cedula(text: str, *, bare: bool) -> tuple[str, str] | None:
+    """An ID number as (digits, span): labelled ("cc 52.123.456"), or bare when `bare`."""
+    match = _ID.search(text)
+    if match:
+        digits = re.sub(r"\D", "", match.group(1))
+        if 5 <= len(digits) <= 12:
+            return digits, match.group(0)
+    if bare:
+        for m in _BARE_ID.finditer(text):
+            digits = re.sub(r"\D", "", m.group(1))
+            if 6 <= len(digits) <= 10:
+                return digits, m.group(1)
+    return None
+
+
+def parse_buyer_data(
+    text: str, *, requested: str | None = None, region: str = DEFAULT_REGION
+) -> dict[str, str]:
+    """Every checkout field found in `text` (slot name → raw value for its validator).
+
+    `requested` is the field the form asked for: a bare answer ("Belén", "Juan Pérez",
+    "42876513") fills it; labelled or recognisable fields fill theirs whatever was asked.
+    An email refusal gives `email: "no tengo"`.
+    """
+    found: dict[str, str] = {}
+    rest = " " + " ".join(str(text or "").split()) + " "
+    if _QUESTION.search(rest.strip()) and not any(ch.isdigit() for ch in rest):
+        return found
+    email = find_email(rest)
+    if email:
+        found["email"] = email
+        rest = re.sub(re.escape(email), " ", rest, flags=re.IGNORECASE)
+    elif _NO_EMAIL.search(rest):
+        found["email"] = "no tengo"
+        rest = _NO_EMAIL.sub(" ", rest)
+    phone = find_mobile(rest, region)
+    if phone:
+        found["telefono"] = phone[0]
+        rest = rest.replace(phone[1], " ")
+    several = len(_SEPARATORS.split(rest.strip())) > 1
+    cedula = find_cedula(rest, bare=requested == "cedula" or several or bool(found))
+    if cedula:
+        found["cedula"] = cedula[0]
+        rest = rest.replace(cedula[1], " ")
+    rest = _PHONE_LABEL.sub(" ", _EMAIL_LABEL.sub(" ", rest))
+    parts = [p for p in (_strip_filler(p) for p in _SEPARATORS.split(rest)) if p]
+    _free_text_fields(parts, found, requested)
+    return found
+
+
+def _free_text_fields(parts: list[str], found: dict[str, str], requested: str | None) -> None:
+    """Name, address and barrio from the comma-separated pieces left."""
+    leftovers: list[str] = []
+    for part in parts:
+        label = _BARRIO_LABEL.match(part)
+        if label and "barrio" not in found and len(part) > label.end():
+            found["barrio"] = part[label.end() :].strip(" .,")
+            continue
+        addr_label = _ADDRESS_LABEL.search(part)
+        if "direccion" not in found and (addr_label or _ADDRESS.match(part)):
+            value = part[addr_label.end() :] if addr_label else part
+            if any(ch.isdigit() for ch in value) or addr_label:
+                found["direccion"] = value.strip(" .,")
+                continue
+        name = _NAME_LABEL.match(part)
+        if name and "nombre" not in found and _WORDS_ONLY.match(part[name.end() :] or "-"):
+            found["nombre"] = part[name.end() :].strip(" .,")
+            continue
+        leftovers.append(part)
+    if requested in ("direccion", "barrio") and requested not in found and leftovers:
+        found[requested] = ", ".join(leftovers)  # "al lado de la panadería, reja verde"
+        return
+    for part in leftovers:
+        first = part is leftovers[0]
+        if (
+            "nombre" not in found
+            and _looks_like_name(part)
+            and (requested == "nombre" or (found and first))
+        ):
+            found["nombre"] = part
+            continue
+        if (
+            "direccion" in found
+            and "barrio" not in found
+            and _WORDS_ONLY.match(part)
+            and len(part.split()) <= 4
+            and not _CORRECTION.search(part)
+        ):
+            found["barrio"] = part
+            continue
+    if requested == "nombre" and "nombre" not in found and leftovers[:1]:
+        found.update({"nombre": leftovers[0]} if _looks_like_name(leftovers[0]) else {})
+
+
+_NOT_NAME_WORDS = frozenset(
+    {
+        "el",
+        "la",
+        "los",
+        "es",
+        "bien",
+        "numero",
+        "número",
+        "mi",
+        "mis",
+        "al",
+        "lado",
+        "frente",
+        "cerca",
+        "por",
+        "para",
+        "que",
+        "con",
+        "sin",
+        "correo",
+        "celular",
+        "cedula",
+        "cédula",
+        "direccion",
+        "dirección",
+        "barrio",
+        "calle",
+        "casa",
+        "no",
+        "si",
+        "sí",
+    }
+)
+
+
+def _looks_like_name(part: str) -> bool:
+    """2–5 words of letters, none of them a word a name never has."""
+    words = part.split()
+    if not _WORDS_ONLY.match(part) or not 1 <= len(words) <= 5:
+        return False
+    return not any(fold(w) in _NOT_NAME_WORDS for w in words)
+
+
+def is_correction(text: str) -> bool:
+    """True when the shopper says they are correcting something they gave."""
+    return bool(_CORRECTION.search(fold(text)))

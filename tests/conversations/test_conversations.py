@@ -1,0 +1,47 @@
+"""Conversation outcomes on the real stack: `conversations: P/N passed`, per shop and split.
+
+The dev split is the one to read failures from (printed with transcripts); the held-out
+split (a third, written by the same independent author) is printed as a score only.
+`MIN_PASS` is a ratchet: raise it as the bot improves, never lower it.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.conversations.runner import load, report, run_all
+
+pytestmark = pytest.mark.e2e
+
+MIN_PASS = {"dev": 0.0, "heldout": 0.0}
+
+
+@pytest.mark.parametrize("split", ["dev", "heldout"])
+def test_conversations_end_in_the_order_the_shopper_wanted(
+    split: str,
+    stack: Any,
+    e2e_sf: sessionmaker[Session],
+    conversation_shops: list[str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    conversations = load(split)
+    assert conversations and {c.shop for c in conversations} <= {"demo", *conversation_shops}
+    with stack(worker_concurrency=4) as client:
+        outcomes = run_all(client, e2e_sf, conversations)
+    show = split == "dev" or bool(os.environ.get("SHOW_HELDOUT_FAILURES"))
+    text = report(split, outcomes, show_failures=show)
+    with capsys.disabled():
+        print("\n" + text)
+    reports = os.environ.get("CONVERSATION_REPORT_DIR")
+    if reports:
+        os.makedirs(reports, exist_ok=True)
+        with open(os.path.join(reports, f"{split}.txt"), "w", encoding="utf-8") as out:
+            out.write(text + "\n")
+    for shop in {o.conversation.shop for o in outcomes}:
+        mine = [o for o in outcomes if o.conversation.shop == shop]
+        rate = sum(o.passed for o in mine) / len(mine)
+        assert rate >= MIN_PASS[split], f"{split}/{shop}: {rate:.0%} < {MIN_PASS[split]:.0%}"

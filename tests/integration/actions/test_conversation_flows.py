@@ -1,0 +1,144 @@
+"""Conversation flows on the real action code and database: several items in one message,
+stock offers answered with "sí", not-sold answers, data volunteered before checkout, the
+form reading every field of one message, and fallbacks grounded in the conversation."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from actions.cart import ActionAgregarProducto
+from actions.catalog import ActionBuscarProducto
+from actions.checkout import ActionGuardarDatos
+from actions.checkout_form import ValidateDatosClienteForm
+from actions.interpret import ActionInterpretar
+from db.models import Order
+from tests.integration.actions.conftest import (
+    SHOPPER,
+    SalesShop,
+    make_tracker,
+    run_action,
+)
+
+
+def _cart(session: Session) -> dict[str, int]:
+    session.expire_all()
+    order = session.scalars(select(Order).where(Order.user_id == SHOPPER)).first()
+    result = {i.product.name: i.quantity for i in order.items} if order else {}
+    session.rollback()
+    return result
+
+
+def _bot(facts: dict[str, Any], action: str) -> list[dict[str, Any]]:
+    """Events of a previous bot message with `facts`, then the new user message."""
+    return [
+        {"event": "user", "text": "antes"},
+        {"event": "bot", "text": "…", "data": {"custom": {"facts": facts, "action": action}}},
+        {"event": "user", "text": "ahora"},
+    ]
+
+
+def test_several_items_in_one_message_are_all_reported(
+    sales_shop: SalesShop, session: Session
+) -> None:
+    text = "mándame un termo acero, 2 camisetas rojas y una sartén"
+    reply = run_action(ActionAgregarProducto(), make_tracker(text, intent="comprar"))
+    assert _cart(session) == {"Termo acero inoxidable 750 ml": 1, "Camiseta básica roja talla M": 2}
+    assert "agotado" in reply.text  # the sartén: reported, not silently dropped
+    assert reply.facts["order"]["total"] == 35900 + 2 * 25000
+
+
+def test_a_stock_offer_answered_yes_adds_what_there_is(
+    sales_shop: SalesShop, session: Session
+) -> None:
+    first = run_action(
+        ActionAgregarProducto(), make_tracker("quiero 10 licuadoras", intent="comprar")
+    )
+    offer = first.facts["offer"]
+    assert offer == {"product_id": sales_shop.products["licuadora"].id, "quantity": 4}
+    events = _bot(first.facts, "action_agregar_producto")
+    yes = run_action(ActionAgregarProducto(), make_tracker("dale", intent="afirmar", events=events))
+    assert _cart(session) == {"Licuadora Oster 3 velocidades": 4}
+    assert yes.facts["quantities"] == [4]
+
+
+def test_yes_to_anything_else_asks_what_else(sales_shop: SalesShop, session: Session) -> None:
+    events = _bot({"products": [], "order": {}}, "action_agregar_producto")
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("si", intent="afirmar", events=events)
+    asyncio.run(ActionAgregarProducto().run(dispatcher, tracker, {}))
+    assert dispatcher.messages[0]["response"] == "utter_que_mas" and _cart(session) == {}
+
+
+def test_a_product_the_shop_does_not_sell_is_said_so(sales_shop: SalesShop) -> None:
+    tracker = make_tracker(
+        "tienen bicicletas electricas?",
+        intent="consultar_inventario",
+        entities={"producto": "bicicletas electricas"},
+    )
+    reply = run_action(ActionBuscarProducto(), tracker)
+    assert reply.facts["available"] is False and "bicicletas" in reply.text
+    assert not any("icicleta" in p["name"] for p in reply.facts["products"])
+
+
+def test_an_exact_request_is_taken_without_a_menu(sales_shop: SalesShop) -> None:
+    tracker = make_tracker(
+        "tienen termo deportivo azul?",
+        intent="consultar_inventario",
+        entities={"producto": "termo deportivo azul"},
+    )
+    reply = run_action(ActionBuscarProducto(), tracker)
+    assert [p["name"] for p in reply.facts["products"]] == ["Termo deportivo 1 litro azul"]
+
+
+def test_data_volunteered_before_checkout_is_kept(sales_shop: SalesShop) -> None:
+    tracker = make_tracker("me llamo Ana Ruiz Gómez, cc 52.123.456", intent="informar_datos")
+    reply = run_action(ActionGuardarDatos(), tracker)
+    assert reply.slots == {"nombre": "Ana Ruiz Gómez", "cedula": "52123456"}
+
+
+def test_the_form_reads_every_field_of_one_message(sales_shop: SalesShop) -> None:
+    text = "María José Ramírez Soto, cc 52123456, cel 3109876543, calle 10 # 43-12 casa 2, Belén"
+    tracker = make_tracker(
+        text,
+        intent="informar_datos",
+        slots={"requested_slot": "nombre", "usar_datos_guardados": False, "nombre": text},
+        events=[{"event": "slot", "name": "nombre", "value": text}],
+    )
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ValidateDatosClienteForm().run(dispatcher, tracker, {}))
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert slots["nombre"] == "María José Ramírez Soto" and slots["cedula"] == "52123456"
+    assert slots["telefono"] == "+573109876543" and slots["barrio"] == "Belén"
+    assert slots["direccion"] == "calle 10 # 43-12 casa 2"
+
+
+def test_a_fallback_after_a_single_product_is_an_add(
+    sales_shop: SalesShop, session: Session
+) -> None:
+    shown = {"productos_mostrados": [sales_shop.products["licuadora"].id]}
+    tracker = make_tracker("listo mandame una", intent="nlu_fallback", slots=shown)
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionInterpretar().run(dispatcher, tracker, {}))
+    assert _cart(session) == {"Licuadora Oster 3 velocidades": 1}
+    assert dispatcher.messages[0]["custom"]["facts"]["grounded"] == "reference"
+
+
+def test_a_bare_product_name_is_a_catalog_query_and_small_talk_is_not(
+    sales_shop: SalesShop,
+) -> None:
+    dispatcher = CollectingDispatcher()
+    asyncio.run(
+        ActionInterpretar().run(
+            dispatcher, make_tracker("licuadora", intent="fuera_de_alcance"), {}
+        )
+    )
+    assert dispatcher.messages[0]["custom"]["facts"]["grounded"] == "catalog"
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("cuentame un chiste de pepito", intent="fuera_de_alcance")
+    asyncio.run(ActionInterpretar().run(dispatcher, tracker, {}))
+    assert dispatcher.messages[0]["response"] == "utter_fuera_de_alcance"

@@ -1,0 +1,79 @@
+"""Reading checkout data and several items out of free WhatsApp text."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.services.buyer_data import parse_buyer_data
+from actions.services.items import Item, is_multi_item, split_items
+
+
+@pytest.mark.parametrize(
+    ("text", "requested", "region", "expected"),
+    [
+        (
+            "María José Ramírez Soto, cc 52123456, cel 3109876543, calle 10 # 43-12 casa 2, Belén",
+            "nombre",
+            "CO",
+            {
+                "nombre": "María José Ramírez Soto",
+                "cedula": "52123456",
+                "telefono": "+573109876543",
+                "direccion": "calle 10 # 43-12 casa 2",
+                "barrio": "Belén",
+            },
+        ),
+        (
+            "José Luis Mamani, DNI 45871236, cel 987 412 356, jl@gmail.com, Jr. Los Pinos 235,"
+            " Surquillo",
+            None,
+            "PE",
+            {
+                "nombre": "José Luis Mamani",
+                "cedula": "45871236",
+                "telefono": "+51987412356",
+                "email": "jl@gmail.com",
+                "direccion": "Jr. Los Pinos 235",
+                "barrio": "Surquillo",
+            },
+        ),
+        ("Belén", "barrio", "CO", {"barrio": "Belén"}),
+        ("me llamo Pedro Pérez", "nombre", "CO", {"nombre": "Pedro Pérez"}),
+        ("no uso correo", "email", "CO", {"email": "no tengo"}),
+        ("perdón, el número bien es 300 123 4567", "email", "CO", {"telefono": "+573001234567"}),
+        (
+            "al lado de la panadería, reja verde",
+            "direccion",
+            "CO",
+            {"direccion": "al lado de la panadería, reja verde"},
+        ),
+        ("1.037.612.458", "cedula", "CO", {"cedula": "1037612458"}),
+        ("mi cédula es 71789456", "nombre", "CO", {"cedula": "71789456"}),
+        ("¿cuánto cuesta el envío?", "barrio", "CO", {}),
+    ],
+)
+def test_every_field_present_is_read(
+    text: str, requested: str | None, region: str, expected: dict[str, str]
+) -> None:
+    assert parse_buyer_data(text, requested=requested, region=region) == expected
+
+
+def test_items_with_their_quantities() -> None:
+    assert split_items("Buenas, mándame una escoba, 4 bombillos led y dos traperos") == [
+        Item(1, "escoba"),
+        Item(4, "bombillos led"),
+        Item(2, "traperos"),
+    ]
+    assert split_items("me cotiza 40 resmas de papel carta y 10 cajas de lapiceros") == [
+        Item(40, "resmas de papel carta"),
+        Item(10, "cajas de lapiceros"),
+    ]
+
+
+def test_a_size_is_not_a_quantity_and_one_item_is_not_several() -> None:
+    assert split_items("quiero una olla a presión de 6 litros") == [
+        Item(1, "olla a presión de 6 litros")
+    ]
+    assert split_items("dame 3 tornillos drywall 6 x 1") == [Item(3, "tornillos drywall 6 x 1")]
+    assert not is_multi_item("agregame tambien 2 escobas")
+    assert is_multi_item("quiero 2 mangueras y 2 escobas")
