@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from orchestrator.admin import router as admin_router
+from orchestrator.body_limit import BodyLimitMiddleware
 from orchestrator.logging import configure_logging, get_logger
 from orchestrator.routers import chat, downloads, health, twilio
 from orchestrator.services import build_services
@@ -48,6 +49,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(chat.router)
     app.include_router(downloads.router)
     app.include_router(admin_router)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        default=settings.max_body_bytes,
+        limits={"/twilio/": settings.twilio_max_body_bytes},
+    )
     # The download links are verified with this app's SECRET_KEY (same as the actions').
     app.dependency_overrides[downloads.get_download_settings] = lambda: downloads.DownloadSettings(
         app_env=settings.app_env, secret_key=settings.secret_key

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from db.settings import DEFAULT_SQLITE_PATH, normalize_url
@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     secret_key: str = DEV_SECRET
 
     low_stock_threshold: int = 5
+
+    # Request body limits in bytes, enforced before anything parses a body
+    # (`orchestrator.body_limit`): the Twilio webhooks' forms are a few KB.
+    max_body_bytes: int = Field(default=256 * 1024, ge=1)
+    twilio_max_body_bytes: int = Field(default=64 * 1024, ge=1)
 
     worker_concurrency: int = 4
     worker_poll_interval_s: float = 1.0

@@ -66,8 +66,20 @@ def public_url(request: Request, settings: Settings) -> str:
     return str(request.url)
 
 
+FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+
+
 async def verified_twilio_form(request: Request, settings: SettingsDep) -> FormData:
-    """The webhook's form fields, after checking `X-Twilio-Signature` (403 otherwise)."""
+    """The webhook's form fields, after checking `X-Twilio-Signature` (403 otherwise).
+
+    Twilio only ever posts `application/x-www-form-urlencoded`; anything else (a multipart
+    upload with a file part, JSON) is refused with 415 before the body is parsed, so the
+    signature check only ever sees text fields. The body size is capped earlier, by
+    `orchestrator.body_limit`.
+    """
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type != FORM_MEDIA_TYPE:
+        raise HTTPException(status_code=415, detail=f"expected {FORM_MEDIA_TYPE}")
     form = await request.form()
     if not settings.twilio_validate_signature and settings.app_env == "development":
         return form
