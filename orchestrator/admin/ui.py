@@ -41,7 +41,9 @@ def dashboard_page(request: Request) -> HTMLResponse:
 
 @router.get("/static/{path:path}", include_in_schema=False)
 def static_file(path: str) -> FileResponse:
-    """A file under `orchestrator/static/admin/` (never outside it)."""
+    """A file under `orchestrator/static/admin/` (never outside it); 404 for anything else."""
+    if "\x00" in path:  # the OS refuses NUL in a path (ValueError), it names no file
+        raise HTTPException(404, detail="Not found")
     target = (STATIC_DIR / path).resolve()
     if not target.is_file() or not target.is_relative_to(STATIC_DIR):
         raise HTTPException(404, detail="Not found")
