@@ -1,8 +1,10 @@
 """The dashboard page `/admin/ui` and its static files (no build step, nothing from a CDN).
 
 The page itself carries no data and needs no token: its script asks for the shop's admin
-token (login form, or `?token=` once), keeps it in `sessionStorage` and calls the JSON API
-with `Authorization: Bearer`. Chart.js is vendored under `static/admin/vendor/`.
+token in a login form, keeps it in the tab's `sessionStorage` and calls the JSON API with
+`Authorization: Bearer`. A token is never taken from the URL: URLs are written to access
+logs and browser history (a `?token=` that still arrives is redacted from the logs by
+`orchestrator.log_redaction`). Chart.js is vendored under `static/admin/vendor/`.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ def dashboard_page(request: Request) -> HTMLResponse:
         request, "admin/dashboard.html", {"static": "/admin/static"}
     )
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"  # the URL may carry ?token= once
+    response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
 
