@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from db.settings import DEFAULT_SQLITE_PATH, normalize_url
@@ -52,6 +52,9 @@ class Settings(BaseSettings):
 
     public_base_url: str | None = None
     admin_token: str | None = None
+    # Bearer token of /metrics and of /health's details. Unset: both are open in
+    # development, and /metrics is 404 (health details hidden) everywhere else.
+    metrics_token: SecretStr | None = None
     secret_key: str = DEV_SECRET
 
     low_stock_threshold: int = 5
@@ -69,6 +72,13 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: Literal["auto", "json", "console"] = "auto"
 
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # `METRICS_TOKEN=` (compose's `${METRICS_TOKEN:-}`) must not mean "the empty token",
+        # which a request without any Authorization header would match.
+        return None if isinstance(value, str) and not value.strip() else value
+
     @model_validator(mode="after")
     def _check(self) -> Settings:
         if self.app_env != "development" and self.secret_key == DEV_SECRET:
@@ -80,6 +90,11 @@ class Settings(BaseSettings):
         if self.worker_concurrency < 1:
             raise ValueError("WORKER_CONCURRENCY must be at least 1")
         return self
+
+    @property
+    def is_development(self) -> bool:
+        """True for `APP_ENV=development`: API docs on, /metrics open without a token."""
+        return self.app_env == "development"
 
     @property
     def db_url(self) -> str:

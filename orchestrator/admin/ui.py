@@ -37,7 +37,6 @@ def dashboard_page(request: Request) -> HTMLResponse:
         request, "admin/dashboard.html", {"static": "/admin/static"}
     )
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
 

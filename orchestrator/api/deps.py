@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from twilio.request_validator import (
@@ -52,6 +54,28 @@ def get_db(services: ServicesDep) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_db)]
+
+_ops_bearer = HTTPBearer(auto_error=False, description="METRICS_TOKEN")
+
+
+def ops_access(
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_ops_bearer)],
+) -> bool:
+    """Whether the caller may see operational detail (`/metrics`, `/health`'s details).
+
+    With `METRICS_TOKEN` set: only with `Authorization: Bearer <METRICS_TOKEN>` (compared in
+    constant time; a shop's admin token is not enough, the detail spans every shop).
+    Without it: in development only.
+    """
+    if settings.metrics_token is None:
+        return settings.is_development
+    given = credentials.credentials if credentials else ""
+    expected = settings.metrics_token.get_secret_value()
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+OpsAccessDep = Annotated[bool, Depends(ops_access)]
 
 
 def public_url(request: Request, settings: Settings) -> str:
