@@ -19,6 +19,7 @@ from orchestrator.admin.schemas import (
     Transcript,
     Turn,
     UserStat,
+    not_found,
 )
 
 router = APIRouter()
@@ -70,7 +71,9 @@ def list_conversations(
     return Page(items=items, page=paging.page, page_size=paging.page_size, total=total)
 
 
-@router.get("/conversations/{user_id}", response_model=Transcript)
+@router.get(
+    "/conversations/{user_id}", response_model=Transcript, responses=not_found("conversation")
+)
 def get_transcript(
     user_id: Annotated[str, Path(max_length=200, pattern=NO_NUL)],
     shop: ShopDep,

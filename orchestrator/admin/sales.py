@@ -23,6 +23,7 @@ from orchestrator.admin.schemas import (
     OrderSummary,
     Page,
     TopProduct,
+    not_found,
 )
 
 router = APIRouter()
@@ -91,7 +92,7 @@ def list_orders(
     )
 
 
-@router.get("/orders/{order_id}", response_model=OrderDetail)
+@router.get("/orders/{order_id}", response_model=OrderDetail, responses=not_found("order"))
 def get_order(order_id: RowId, shop: ShopDep, session: SessionDep) -> OrderDetail:
     """One order of the shop with its lines; 404 when it is not the shop's."""
     order = session.scalars(
@@ -149,7 +150,7 @@ def list_clients(
     )
 
 
-@router.get("/clients/{client_id}", response_model=ClientDetail)
+@router.get("/clients/{client_id}", response_model=ClientDetail, responses=not_found("client"))
 def get_client(client_id: RowId, shop: ShopDep, session: SessionDep) -> ClientDetail:
     """One client of the shop with their orders; 404 when it is not the shop's."""
     client = session.scalars(
