@@ -6,6 +6,13 @@ first bad byte; we never guess latin-1, because a wrong guess silently corrupts 
 
 CSV records keep their position: blank lines come back as empty dicts so that record
 `i` is spreadsheet row `i + 2` (the header is row 1). Validation skips the empty ones.
+
+Formula escaping (decided once): the CSV catalog is made to be opened and edited in a
+spreadsheet, so `write_file` defuses every cell with `db.csv_cells.escape_cell`, like every
+other export, and `parse_csv` undoes exactly that (`unescape_cell`: a `'` followed by
+`= + - @ TAB CR`), so export → edit → import round-trips. The price of it: a cell that
+really starts with `'=` imports without its quote, which is also what a spreadsheet does
+with such a cell. JSON is not opened in spreadsheets: it is written and read unescaped.
 """
 
 from __future__ import annotations
@@ -17,6 +24,8 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
+
+from db.csv_cells import escape_cell, unescape_cell
 
 Format = Literal["csv", "json"]
 EXTRA_KEY = "__extra__"  # cells beyond the header's width
@@ -82,7 +91,8 @@ def parse_csv(text: str, name: str = "file") -> list[dict[str, Any]]:
     if "" in header:
         raise CatalogFileError(f"{name}: column {header.index('') + 1} has no header name")
     records: list[dict[str, Any]] = []
-    for cells in lines[1:]:
+    for row in lines[1:]:
+        cells = [unescape_cell(cell) for cell in row]
         record: dict[str, Any] = dict(zip(header, cells, strict=False))
         extra = [c for c in cells[len(header) :] if c.strip()]
         if extra:
@@ -129,8 +139,9 @@ def write_file(
 ) -> None:
     """Write records in the import format.
 
-    CSV is comma-separated UTF-8 with a BOM, so spreadsheets show accents correctly;
-    JSON is a list of objects, like `db/demo/catalog.json`.
+    CSV is comma-separated UTF-8 with a BOM, so spreadsheets show accents correctly, and
+    every cell is defused against formulas (see the module docstring); JSON is a list of
+    objects, like `db/demo/catalog.json`.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -141,4 +152,4 @@ def write_file(
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(columns), extrasaction="ignore")
         writer.writeheader()
-        writer.writerows(records)
+        writer.writerows({k: escape_cell(v) for k, v in record.items()} for record in records)

@@ -6,7 +6,7 @@ Every shop-owned row carries `shop_id`. Money is integer pesos. Timestamps are U
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import (
     JSON,
@@ -25,7 +25,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-ORDER_STATES = ("iniciada", "pendiente", "recolectando_datos", "cerrada", "cancelada")
+OrderState = Literal["iniciada", "pendiente", "recolectando_datos", "cerrada", "cancelada"]
+ORDER_STATES: tuple[OrderState, ...] = get_args(OrderState)
 OUTBOUND_STATUSES = (
     "queued",
     "sending",

@@ -12,8 +12,10 @@ from starlette.concurrency import run_in_threadpool
 
 from orchestrator import errors
 from orchestrator.admin import router as admin_router
+from orchestrator.body_limit import BodyLimitMiddleware
 from orchestrator.logging import configure_logging, get_logger
 from orchestrator.routers import chat, downloads, health, twilio
+from orchestrator.security_headers import SecurityHeadersMiddleware
 from orchestrator.services import build_services
 from orchestrator.settings import Settings, get_settings
 
@@ -42,7 +44,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await run_in_threadpool(services.close)
             log.info("orchestrator.stopped")
 
-    app = FastAPI(title="Tendero orchestrator", version="0.1.0", lifespan=lifespan)
+    # The interactive docs and the schema map every route for an attacker: development only.
+    docs = settings.is_development
+    app = FastAPI(
+        title="Tendero orchestrator",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
     app.state.settings = settings
     errors.install(app)
     app.include_router(health.router)
@@ -50,4 +61,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(chat.router)
     app.include_router(downloads.router)
     app.include_router(admin_router)
+    # Added last = runs first: the headers wrap every response, the 413s included.
+    app.add_middleware(
+        BodyLimitMiddleware,
+        default=settings.max_body_bytes,
+        limits={"/twilio/": settings.twilio_max_body_bytes},
+    )
+    app.add_middleware(SecurityHeadersMiddleware)
     return app

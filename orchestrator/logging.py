@@ -1,7 +1,8 @@
 """Structured logging (structlog): JSON when not on a terminal, pretty on one.
 
 The pipeline binds `turn_id` (and shop/user) with `structlog.contextvars`, so every event
-of one turn carries it.
+of one turn carries it. No secret reaches a line: `orchestrator.log_redaction` rewrites
+tokens in our events and in uvicorn's access log.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import logging
 import sys
 
 import structlog
+
+from orchestrator.log_redaction import install_redaction, redact_event
 
 
 class _CurrentStderr:
@@ -42,6 +45,7 @@ def configure_logging(level: str = "INFO", log_format: str = "auto") -> None:
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
+        redact_event,
     ]
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer(ensure_ascii=False)
@@ -55,6 +59,7 @@ def configure_logging(level: str = "INFO", log_format: str = "auto") -> None:
         cache_logger_on_first_use=False,
     )
     logging.basicConfig(level=numeric, stream=_CurrentStderr(), format="%(name)s %(message)s")
+    install_redaction()
     # Third-party HTTP clients log every request at INFO: keep them quiet.
     for noisy in ("httpx", "httpcore", "twilio.http_client", "openai", "google_genai"):
         logging.getLogger(noisy).setLevel(max(numeric, logging.WARNING))

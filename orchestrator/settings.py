@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from db.settings import DEFAULT_SQLITE_PATH, ROOT, is_placeholder, normalize_url, require_secret
@@ -60,8 +60,16 @@ class Settings(BaseSettings):
     # Bearer token of the local channels (`/chat`, web chat, `make chat`); without it they
     # are open in development and off everywhere else.
     chat_token: SecretStr | None = None
+    # Bearer token of /metrics and of /health's details. Unset: both are open in
+    # development, and /metrics is 404 (health details hidden) everywhere else.
+    metrics_token: SecretStr | None = None
 
     low_stock_threshold: int = 5
+
+    # Request body limits in bytes, enforced before anything parses a body
+    # (`orchestrator.body_limit`): the Twilio webhooks' forms are a few KB.
+    max_body_bytes: int = Field(default=256 * 1024, ge=1)
+    twilio_max_body_bytes: int = Field(default=64 * 1024, ge=1)
 
     worker_concurrency: int = 4
     worker_poll_interval_s: float = 1.0
@@ -70,6 +78,13 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     log_format: Literal["auto", "json", "console"] = "auto"
+
+    @field_validator("metrics_token", "chat_token", "rasa_token", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # `METRICS_TOKEN=` (compose's `${METRICS_TOKEN:-}`) must not mean "the empty token",
+        # which a request without any Authorization header would match.
+        return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
@@ -89,6 +104,11 @@ class Settings(BaseSettings):
         """`SECRET_KEY`'s value (always set after validation)."""
         assert self.secret_key is not None
         return self.secret_key.get_secret_value()
+
+    @property
+    def is_development(self) -> bool:
+        """True for `APP_ENV=development`: API docs on, /metrics open without a token."""
+        return self.app_env == "development"
 
     @property
     def db_url(self) -> str:

@@ -18,7 +18,8 @@ def make_shop(session: Session, **kw: Any) -> Shop:
     shop = Shop(
         slug=kw.pop("slug", f"shop{n}"),
         name=kw.pop("name", f"Tienda {n}"),
-        whatsapp_number=kw.pop("whatsapp_number", f"+1415555{n:04d}"),
+        # +1415556…: never the orchestrator tests' fixed SHOP_NUMBER (+14155550100).
+        whatsapp_number=kw.pop("whatsapp_number", f"+1415556{n:04d}"),
         persona=kw.pop("persona", "Eres un asistente amable."),
         staff_phones=kw.pop("staff_phones", ["+573001112233"]),
         info=kw.pop("info", {}),

@@ -5,6 +5,9 @@ the chat export (`write_csv` to a file served through a signed link, see `db.exp
 
 CSV files are UTF-8 with a BOM so spreadsheets show accents; rows are streamed from the
 database with `yield_per`, always filtered by shop. Dates are UTC, `YYYY-MM-DD HH:MM:SS`.
+Every cell goes through `db.csv_cells.escape_cell` as it is written (`_chunks`), so no
+column, present or future, can start a spreadsheet formula; the row generators yield raw
+values.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from db.catalog_fields import COLUMNS as CATALOG_COLUMNS
 from db.catalog_io import select_catalog_columns
+from db.csv_cells import escape_row
 from db.models import Client, ConversationLog, Order, OrderItem, Product
 
 EXPORT_KINDS = ("inventario", "clientes", "ventas", "conversaciones")
@@ -40,7 +44,6 @@ HEADERS: dict[str, tuple[str, ...]] = {
 # fmt: on
 _BATCH = 500
 _Sel = TypeVar("_Sel", bound="Select[*tuple[Any, ...]]")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class UnknownExportError(ValueError):
@@ -53,12 +56,6 @@ def _fecha(value: datetime | None) -> str:
 
 def _si(value: bool) -> str:
     return "si" if value else "no"
-
-
-def _text(value: str | None) -> str:
-    """Free text typed by shoppers, defused so a spreadsheet never runs it as a formula."""
-    value = value or ""
-    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def _dated(stmt: _Sel, column: Any, date_from: Any, date_to: Any) -> _Sel:
@@ -113,11 +110,11 @@ def _clientes(session: Session, shop_id: int, date_from: Any, date_to: Any) -> I
     ):
         yield [
             ced,
-            _text(name),
+            name,
             phone,
-            _text(email),
-            _text(address),
-            _text(barrio),
+            email,
+            address,
+            barrio,
             int(n),
             int(total),
         ]
@@ -154,7 +151,7 @@ def _ventas(session: Session, shop_id: int, date_from: Any, date_to: Any) -> Ite
             _fecha(created),
             state,
             ced or "",
-            _text(cname),
+            cname,
             sku,
             pname,
             qty,
@@ -194,12 +191,12 @@ def _conversaciones(
             _fecha(log.created_at),
             log.user_id,
             log.channel,
-            _text(log.message),
+            log.message,
             log.intent or "",
             confianza,
-            _text(log.final_reply or log.template_reply),
+            log.final_reply or log.template_reply,
             _si(log.success),
-            _text(error),
+            error,
         ]
 
 
@@ -218,7 +215,8 @@ def iter_rows(
     date_from: date | datetime | None = None,
     date_to: date | datetime | None = None,
 ) -> Iterator[list[Any]]:
-    """The data rows (no header) of export `kind` for `shop_id`.
+    """The data rows (no header) of export `kind` for `shop_id`, as raw values (the CSV
+    writers escape them).
 
     Date filters apply to the orders' or logs' `created_at` (`date_to` as a date includes
     that day); the inventory ignores them.
@@ -232,9 +230,9 @@ def _chunks(kind: str, rows: Iterable[list[Any]]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write(BOM)
-    writer.writerow(HEADERS[kind])
+    writer.writerow(escape_row(HEADERS[kind]))
     for n, row in enumerate(rows, start=1):
-        writer.writerow(row)
+        writer.writerow(escape_row(row))
         if n % _BATCH == 0:
             yield buffer.getvalue()
             buffer.seek(0)

@@ -10,8 +10,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from orchestrator.admin import conversations, inventory, sales, ui
+from orchestrator.admin.schemas import ErrorDetail
 
-router = APIRouter(prefix="/admin", tags=["admin"])
+router = APIRouter(
+    prefix="/admin",
+    tags=["admin"],
+    responses={401: {"model": ErrorDetail, "description": "missing or invalid bearer token"}},
+)
 router.include_router(sales.router)
 router.include_router(conversations.router)
 router.include_router(inventory.router)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Path
 from sqlalchemy import func, select
 
 from db import analytics
 from db.models import ConversationLog
-from orchestrator.admin.deps import PageDep, RangeDep, SessionDep, ShopDep
+from orchestrator.admin.deps import NO_NUL, PageDep, RangeDep, SessionDep, ShopDep
 from orchestrator.admin.schemas import (
     ConversationDay,
     ConversationSummary,
@@ -19,6 +19,7 @@ from orchestrator.admin.schemas import (
     Transcript,
     Turn,
     UserStat,
+    not_found,
 )
 
 router = APIRouter()
@@ -70,8 +71,15 @@ def list_conversations(
     return Page(items=items, page=paging.page, page_size=paging.page_size, total=total)
 
 
-@router.get("/conversations/{user_id}", response_model=Transcript)
-def get_transcript(user_id: str, shop: ShopDep, session: SessionDep, dates: RangeDep) -> Transcript:
+@router.get(
+    "/conversations/{user_id}", response_model=Transcript, responses=not_found("conversation")
+)
+def get_transcript(
+    user_id: Annotated[str, Path(max_length=200, pattern=NO_NUL)],
+    shop: ShopDep,
+    session: SessionDep,
+    dates: RangeDep,
+) -> Transcript:
     """Every turn of one user with the shop, oldest first; 404 when the shop has none."""
     turns = session.scalars(
         select(Log)

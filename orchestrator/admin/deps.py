@@ -1,5 +1,10 @@
 """Dependencies of the admin API: a database session, the shop behind the bearer token,
-pagination and date-range query parameters.
+pagination and date-range query parameters, and the bounds of every other parameter.
+
+Every number and date a client sends is bounded here, before it reaches SQL: an id past the
+database's 32-bit integer, an offset past 64 bits or the day after 9999-12-31 would
+otherwise fail inside the driver (a 500, or a CSV stream cut off after its 200). Text
+parameters refuse NUL, which PostgreSQL cannot store or compare.
 
 The session factory comes from `request.app.state.session_factory` (tests set it on a small
 app of their own) or the orchestrator's `request.app.state.services.session_factory`.
@@ -10,15 +15,30 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Query, Request, status
+from fastapi import Depends, HTTPException, Path, Query, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import AfterValidator
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.auth import shop_for_token
 
 DEFAULT_LOW_STOCK_THRESHOLD = 5
+# Ids, stock and thresholds are `Integer` columns: 32-bit on PostgreSQL.
+DB_INT_MAX = 2**31 - 1
+MAX_PAGE = 1_000_000  # x page_size 200 stays far inside a 64-bit OFFSET
+MAX_PAGE_SIZE = 200
+# Days a filter may name; the day after MAX_DAY is still a valid `date` (half-open ranges).
+MIN_DAY = date(2000, 1, 1)
+MAX_DAY = date(2999, 12, 31)
+NO_NUL = r"^[^\x00]*$"
+
+# A row id in a path (`/orders/{order_id}`).
+RowId = Annotated[int, Path(ge=1, le=DB_INT_MAX)]
+# A free search or filter text.
+SearchText = Annotated[str | None, Query(max_length=200, pattern=NO_NUL)]
 _bearer = HTTPBearer(auto_error=False, description="The shop's admin token")
 
 
@@ -94,8 +114,8 @@ class PageParams:
 
 
 def page_params(
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
 ) -> PageParams:
     """Pagination query parameters."""
     return PageParams(page, page_size)
@@ -112,10 +132,32 @@ class DateRange:
     date_to: date | None
 
 
-def date_range(date_from: date | None = None, date_to: date | None = None) -> DateRange:
-    """`date_from` / `date_to` query parameters (YYYY-MM-DD, inclusive); 422 when reversed."""
+def _in_calendar(day: date | None) -> date | None:
+    if day is not None and not MIN_DAY <= day <= MAX_DAY:
+        raise ValueError(f"must be between {MIN_DAY} and {MAX_DAY}")
+    return day
+
+
+Day = Annotated[
+    date | None,
+    Query(description=f"YYYY-MM-DD, UTC, inclusive ({MIN_DAY} to {MAX_DAY})"),
+    AfterValidator(_in_calendar),
+]
+
+
+def validation_error(loc: tuple[str, ...], msg: str, value: Any) -> RequestValidationError:
+    """A 422 with FastAPI's documented body (`detail: [{loc, msg, type}]`), for checks that
+    span several parameters."""
+    return RequestValidationError([{"type": "value_error", "loc": loc, "msg": msg, "input": value}])
+
+
+def date_range(date_from: Day = None, date_to: Day = None) -> DateRange:
+    """`date_from` / `date_to` query parameters (YYYY-MM-DD, inclusive); 422 when reversed
+    or outside MIN_DAY..MAX_DAY, checked before any query runs or any byte is streamed."""
     if date_from and date_to and date_from > date_to:
-        raise HTTPException(422, detail="date_from must not be after date_to")
+        raise validation_error(
+            ("query", "date_from"), "date_from must not be after date_to", str(date_from)
+        )
     return DateRange(date_from, date_to)
 
 

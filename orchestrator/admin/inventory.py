@@ -13,9 +13,11 @@ from sqlalchemy import func, or_, select
 from db.exports import iter_csv
 from db.models import Product
 from orchestrator.admin.deps import (
+    DB_INT_MAX,
     FactoryDep,
     PageDep,
     RangeDep,
+    SearchText,
     SessionDep,
     ShopDep,
     low_stock_threshold,
@@ -35,9 +37,11 @@ def inventory(
     low_stock: Annotated[
         bool, Query(description="Only active products at or under the threshold")
     ] = False,
-    threshold: Annotated[int | None, Query(ge=0, description="Overrides the setting")] = None,
-    category: str | None = None,
-    q: Annotated[str | None, Query(description="Name or SKU contains")] = None,
+    threshold: Annotated[
+        int | None, Query(ge=0, le=DB_INT_MAX, description="Overrides the setting")
+    ] = None,
+    category: SearchText = None,
+    q: Annotated[SearchText, Query(description="Name or SKU contains")] = None,
 ) -> InventoryPage:
     """The shop's products by stock (lowest first), each flagged when stock ≤ threshold."""
     limit = default_threshold if threshold is None else threshold

@@ -9,8 +9,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from db import analytics
-from db.models import ORDER_STATES, Client, Order
-from orchestrator.admin.deps import PageDep, RangeDep, SessionDep, ShopDep
+from db.models import Client, Order, OrderState
+from orchestrator.admin.deps import PageDep, RangeDep, RowId, SearchText, SessionDep, ShopDep
 from orchestrator.admin.schemas import (
     ClientDetail,
     ClientOut,
@@ -23,6 +23,7 @@ from orchestrator.admin.schemas import (
     OrderSummary,
     Page,
     TopProduct,
+    not_found,
 )
 
 router = APIRouter()
@@ -65,12 +66,9 @@ def list_orders(
     session: SessionDep,
     dates: RangeDep,
     paging: PageDep,
-    state: Annotated[list[str] | None, Query(description="One or more order states")] = None,
+    state: Annotated[list[OrderState] | None, Query(description="One or more order states")] = None,
 ) -> Page[OrderSummary]:
     """The shop's orders, newest first, filtered by creation day and state."""
-    bad = sorted(set(state or ()) - set(ORDER_STATES))
-    if bad:
-        raise HTTPException(422, detail=f"unknown order state(s): {', '.join(bad)}")
     where: list[Any] = [
         Order.shop_id == shop.id,
         *analytics.in_range(Order.created_at, dates.date_from, dates.date_to),
@@ -94,8 +92,8 @@ def list_orders(
     )
 
 
-@router.get("/orders/{order_id}", response_model=OrderDetail)
-def get_order(order_id: int, shop: ShopDep, session: SessionDep) -> OrderDetail:
+@router.get("/orders/{order_id}", response_model=OrderDetail, responses=not_found("order"))
+def get_order(order_id: RowId, shop: ShopDep, session: SessionDep) -> OrderDetail:
     """One order of the shop with its lines; 404 when it is not the shop's."""
     order = session.scalars(
         select(Order)
@@ -124,7 +122,7 @@ def list_clients(
     session: SessionDep,
     dates: RangeDep,
     paging: PageDep,
-    q: Annotated[str | None, Query(description="Name, cédula or phone contains")] = None,
+    q: Annotated[SearchText, Query(description="Name, cédula or phone contains")] = None,
 ) -> Page[ClientOut]:
     """The shop's clients, newest first, filtered by creation day and a search text."""
     where: list[Any] = [
@@ -152,8 +150,8 @@ def list_clients(
     )
 
 
-@router.get("/clients/{client_id}", response_model=ClientDetail)
-def get_client(client_id: int, shop: ShopDep, session: SessionDep) -> ClientDetail:
+@router.get("/clients/{client_id}", response_model=ClientDetail, responses=not_found("client"))
+def get_client(client_id: RowId, shop: ShopDep, session: SessionDep) -> ClientDetail:
     """One client of the shop with their orders; 404 when it is not the shop's."""
     client = session.scalars(
         select(Client).where(Client.id == client_id, Client.shop_id == shop.id)

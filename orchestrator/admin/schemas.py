@@ -19,6 +19,17 @@ class Page(BaseModel, Generic[T]):
     total: int
 
 
+class ErrorDetail(BaseModel):
+    """The body of a 401 or 404 (`HTTPException`)."""
+
+    detail: str
+
+
+def not_found(what: str) -> dict[int | str, dict[str, object]]:
+    """The documented 404 of a route that looks one row of the shop up."""
+    return {404: {"model": ErrorDetail, "description": f"no such {what} in the token's shop"}}
+
+
 class _Orm(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

@@ -1,8 +1,10 @@
 """The dashboard page `/admin/ui` and its static files (no build step, nothing from a CDN).
 
 The page itself carries no data and needs no token: its script asks for the shop's admin
-token (login form, or `?token=` once), keeps it in `sessionStorage` and calls the JSON API
-with `Authorization: Bearer`. Chart.js is vendored under `static/admin/vendor/`.
+token in a login form, keeps it in the tab's `sessionStorage` and calls the JSON API with
+`Authorization: Bearer`. A token is never taken from the URL: URLs are written to access
+logs and browser history (a `?token=` that still arrives is redacted from the logs by
+`orchestrator.log_redaction`). Chart.js is vendored under `static/admin/vendor/`.
 """
 
 from __future__ import annotations
@@ -35,13 +37,14 @@ def dashboard_page(request: Request) -> HTMLResponse:
         request, "admin/dashboard.html", {"static": "/admin/static"}
     )
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"  # the URL may carry ?token= once
     return response
 
 
 @router.get("/static/{path:path}", include_in_schema=False)
 def static_file(path: str) -> FileResponse:
-    """A file under `orchestrator/static/admin/` (never outside it)."""
+    """A file under `orchestrator/static/admin/` (never outside it); 404 for anything else."""
+    if "\x00" in path:  # the OS refuses NUL in a path (ValueError), it names no file
+        raise HTTPException(404, detail="Not found")
     target = (STATIC_DIR / path).resolve()
     if not target.is_file() or not target.is_relative_to(STATIC_DIR):
         raise HTTPException(404, detail="Not found")

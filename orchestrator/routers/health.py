@@ -1,23 +1,32 @@
-"""`GET /health` (database, Rasa, action server, LLM provider) and `GET /metrics`."""
+"""`GET /health` (database, Rasa, action server, LLM provider) and `GET /metrics`.
+
+Both are reachable from outside, so what they say depends on `ops_access`: the public
+`/health` is ok / not ok per dependency (for load balancers and uptime checks), and the
+details (internal URLs, queue depth, LLM model, sender) and `/metrics` need the metrics
+token outside development. Without a `METRICS_TOKEN` in production `/metrics` is 404.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException
 from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy import text
 
 from db.session import session_scope
 from orchestrator import queue
-from orchestrator.api.deps import ServicesDep
+from orchestrator.api.deps import OpsAccessDep, ServicesDep
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health")
-def health(services: ServicesDep) -> JSONResponse:
-    """Each dependency's state; 503 when the database, Rasa or the action server is down."""
+@router.get("/health", responses={503: {"description": "a dependency is down"}})
+def health(services: ServicesDep, detailed: OpsAccessDep) -> JSONResponse:
+    """Each dependency's state; 503 when the database, Rasa or the action server is down.
+
+    Only `ok` per dependency unless the caller has ops access (see the module docstring).
+    """
     checks: dict[str, Any] = {}
     try:
         with session_scope(services.session_factory) as s:
@@ -39,14 +48,27 @@ def health(services: ServicesDep) -> JSONResponse:
     }
     checks["sender"] = {"ok": True, "kind": services.senders["twilio"].name}
     ok = all(c["ok"] for c in checks.values())
+    if not detailed:
+        checks = {name: {"ok": check["ok"]} for name, check in checks.items()}
     return JSONResponse(
         {"status": "ok" if ok else "degraded", "checks": checks}, status_code=200 if ok else 503
     )
 
 
-@router.get("/metrics", response_class=PlainTextResponse)
-def metrics(services: ServicesDep) -> PlainTextResponse:
+@router.get(
+    "/metrics",
+    response_class=PlainTextResponse,
+    responses={
+        401: {"description": "METRICS_TOKEN required"},
+        404: {"description": "not served: production without METRICS_TOKEN"},
+    },
+)
+def metrics(services: ServicesDep, allowed: OpsAccessDep) -> PlainTextResponse:
     """Prometheus text format: turns, errors, guard rejections, stage latencies."""
+    if not allowed:
+        if services.settings.metrics_token is None:
+            raise HTTPException(404, detail="Not Found")
+        raise HTTPException(401, detail="Invalid token", headers={"WWW-Authenticate": "Bearer"})
     body = services.metrics.render()
     body += (
         "# HELP tendero_worker_in_flight Turns being processed now\n"

@@ -21,7 +21,13 @@ from orchestrator.logging import get_logger
 from orchestrator.queue import store_inbound
 from orchestrator.services import Services
 
-router = APIRouter(prefix="/twilio", tags=["twilio"])
+# What the webhooks answer besides 200/204, listed so the OpenAPI spec is complete.
+_REFUSALS: dict[int | str, dict[str, str]] = {
+    403: {"description": "missing or invalid X-Twilio-Signature"},
+    413: {"description": "body over TWILIO_MAX_BODY_BYTES"},
+    415: {"description": "not application/x-www-form-urlencoded"},
+}
+router = APIRouter(prefix="/twilio", tags=["twilio"], responses=_REFUSALS)
 log = get_logger("orchestrator.twilio")
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
@@ -75,7 +81,7 @@ def _store(services: Services, msg: InboundWhatsApp, media: list[dict[str, Any]]
     return stored.created
 
 
-@router.post("/whatsapp")
+@router.post("/whatsapp", responses={400: {"description": "invalid webhook fields"}})
 async def whatsapp(form: TwilioFormDep, services: ServicesDep) -> Response:
     """Store the message (a retried MessageSid is a no-op) and answer empty TwiML at once."""
     fields = {k: v for k, v in form.items() if isinstance(v, str)}

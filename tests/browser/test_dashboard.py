@@ -1,4 +1,4 @@
-"""Headless Chromium loads `/admin/ui` with a shop token and the charts really draw.
+"""Headless Chromium logs in to `/admin/ui` with a shop token and the charts really draw.
 
 A real uvicorn server (in a thread, on a free port) serves the admin router on a seeded
 SQLite database; Playwright drives Debian's `chromium` package (no downloaded browser).
@@ -150,9 +150,11 @@ def test_dashboard_renders_charts_and_transcripts(server: str, browser: Any) -> 
 
     page.on("request", note_external)  # everything must come from the project, offline
 
-    page.goto(f"{server}/admin/ui?token={TOKEN_A}")
+    page.goto(f"{server}/admin/ui")  # the token goes in the login form, never in the URL
+    page.wait_for_selector("body[data-state=login]")
+    page.fill("#token-input", TOKEN_A)
+    page.click("#login-form button")
     page.wait_for_selector("body[data-state=ready]", timeout=20000)
-    assert "token=" not in page.url  # taken from the URL once, kept in sessionStorage
     assert page.text_content("#shop-name") == "· Tienda A"
     assert page.text_content("#kpi-orders") != "–"
 

@@ -197,7 +197,7 @@ def test_conversaciones(session: Session, shop_data: dict) -> None:
     assert rows[0] == list(HEADERS["conversaciones"])
     assert rows[1] == [
         "2026-10-01 15:00:00",
-        "+573000000002",
+        "'+573000000002",  # every cell is defused, phone ids too (tests/security)
         "chat",
         "'-1+1",
         "",
@@ -208,7 +208,7 @@ def test_conversaciones(session: Session, shop_data: dict) -> None:
     ]
     assert rows[2] == [
         "2026-11-20 12:30:00",
-        "+573000000001",
+        "'+573000000001",
         "twilio",
         "¿Tienen café?",
         "consultar_inventario",

@@ -1,7 +1,19 @@
-"""The orchestrator-on-fakes fixtures of tests/integration/orchestrator, for attacks that
-need no trained model (the whole-stack fixtures come from tests/conftest.py)."""
+"""Fixtures of the security tests: the real app (`create_app`, lifespan and worker) on a fresh
+migrated database (SQLite and PostgreSQL), the fakes of `tests/fakes`, and the admin tests'
+known data set with its shop tokens.
 
-from tests.fakes import fixtures as fake_fixtures
-from tests.integration.orchestrator.conftest import app_client, shop  # noqa: F401
+Everything is reused from the integration suites; this file only registers it here.
+"""
 
-fake_rasa = fake_fixtures.fake_rasa
+from __future__ import annotations
+
+from tests.integration.admin.conftest import auth, known
+from tests.integration.orchestrator.conftest import (
+    app_client,
+    fake_llm,
+    fake_rasa,
+    fake_twilio,
+    shop,
+)
+
+__all__ = ["app_client", "auth", "fake_llm", "fake_rasa", "fake_twilio", "known", "shop"]

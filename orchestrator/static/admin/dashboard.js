@@ -1,5 +1,7 @@
 // Tendero shop dashboard: reads the admin JSON API with the shop's bearer token.
 // No build step; Chart.js is vendored (static/admin/vendor/chart.umd.js).
+// The token comes only from the login form and lives in this tab's sessionStorage; it is
+// sent in the Authorization header, never in a URL (URLs end up in access logs).
 "use strict";
 
 const TOKEN_KEY = "tendero_admin_token";
@@ -13,16 +15,6 @@ const $ = (id) => document.getElementById(id);
 class AuthError extends Error {}
 
 function token() { return sessionStorage.getItem(TOKEN_KEY); }
-
-function takeTokenFromUrl() {
-  const url = new URL(window.location.href);
-  const given = url.searchParams.get("token");
-  if (given) {
-    sessionStorage.setItem(TOKEN_KEY, given);
-    url.searchParams.delete("token");
-    window.history.replaceState(null, "", url.pathname + url.search + url.hash);
-  }
-}
 
 function rangeQuery() {
   const q = new URLSearchParams();
@@ -185,7 +177,6 @@ async function load() {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  takeTokenFromUrl();
   $("login-form").addEventListener("submit", (e) => {
     e.preventDefault();
     sessionStorage.setItem(TOKEN_KEY, $("token-input").value.trim());

@@ -1,4 +1,8 @@
-"""A tiny FastAPI app serving only the admin router (integration and browser tests)."""
+"""A tiny FastAPI app serving only the admin router (integration and browser tests).
+
+It carries the real app's security headers, so the browser test draws the charts under the
+production Content-Security-Policy.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
 from orchestrator.admin import router
+from orchestrator.security_headers import SecurityHeadersMiddleware
 
 
 def admin_app(factory: sessionmaker[Session]) -> FastAPI:
@@ -13,4 +18,5 @@ def admin_app(factory: sessionmaker[Session]) -> FastAPI:
     app = FastAPI()
     app.state.session_factory = factory
     app.include_router(router)
+    app.add_middleware(SecurityHeadersMiddleware)
     return app

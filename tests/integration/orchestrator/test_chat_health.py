@@ -5,14 +5,10 @@ from __future__ import annotations
 import importlib.util
 import io
 import socket
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 from rich.console import Console
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,8 +22,8 @@ from tests.integration.orchestrator.conftest import (
     inbound,
     logs,
     outbound,
+    serve,
     settings_for,
-    wait_for,
 )
 
 
@@ -121,23 +117,6 @@ def _chat_script() -> Any:
     return module
 
 
-@contextmanager
-def _serve(app: Any) -> Iterator[str]:
-    """Run `app` with uvicorn on a free loopback port (lifespan included)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_for(lambda: server.started)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
 def test_terminal_chat_client(
     db_url: str, fake_rasa: FakeRasa, fake_twilio: FakeTwilio, shop: Shop
 ) -> None:
@@ -146,7 +125,7 @@ def test_terminal_chat_client(
     console = Console(file=buffer, width=100, force_terminal=False)
     inputs = iter(["¡Hola!", "", "/nuevo", "/salir"])
     app = create_app(settings_for(db_url, fake_rasa.url, fake_twilio.url))
-    with _serve(app) as url, httpx.Client(base_url=url, timeout=30) as http:
+    with serve(app) as url, httpx.Client(base_url=url, timeout=30) as http:
         code = chat_cli.repl(http, "tienda", "+573001231234", console, lambda _: next(inputs))
         bad = chat_cli.repl(http, "nope", "+5730012", console, _answers("hola", "/salir"))
         one = chat_cli.main(["--url", url, "--shop", "tienda", "--message", "hola"])
