@@ -20,7 +20,7 @@ from tests.integration.admin.data import TOKEN_A, Known
 from tests.integration.orchestrator.conftest import AppFactory
 
 HTML_PAGES = ["/", "/admin/ui"]
-PRODUCTION = {"app_env": "production", "secret_key": "s" * 40}
+PRODUCTION = {"app_env": "production", "secret_key": "s" * 40, "rasa_token": "r" * 40}
 METRICS_TOKEN = "metrics-0123456789abcdef0123456789abcdef"
 
 
