@@ -16,10 +16,11 @@ from actions.catalog import (
     options_text,
     pending_offer,
     select_products,
+    shown_products,
 )
 from actions.respond import pesos, say
 from actions.services import catalog, orders
-from actions.services.items import Item, is_multi_item, split_items
+from actions.services.items import Item, is_multi_item, order_quantity, split_items
 from actions.services.quantities import (
     MAX_QUANTITY,
     QuantityError,
@@ -33,6 +34,11 @@ from db.models import Order, Product
 Events = list[dict[str, Any]]
 EMPTY_CART = "Tu carrito está vacío 🛒. ¿Qué te gustaría buscar?"
 _DECREASE = re.compile(r"\b(quita|quitale|saca|sacale|elimina|borra|resta|menos)\b")
+# Words that set a line's quantity instead of adding to it (unless "más"/"otro" is said).
+_SET = re.compile(
+    r"^(?!.*\b(mas|otr[oa]s?|adicional(es)?|extra)\b).*\b(mejor|que sean|cambia|cambialo|"
+    r"cambiala|dejalo en|dejala en|deja|ponle|poneme|ponme|en total|total|solo|nada mas)\b"
+)
 
 
 def order_text(order: Order) -> str:
@@ -68,17 +74,16 @@ def quantity_words(tracker: Tracker) -> str | None:
 
     A bare "sí" answering "¿Te agrego 2?" uses the `cantidad` slot of that question.
     """
+    counted = order_quantity(latest_text(tracker))  # size-aware: "el de 1 litro, dame dos"
+    if counted is not None:
+        return str(counted)
     value = entity(tracker, "cantidad")
-    if value is not None:
+    if value is not None and order_quantity(value) is not None:
         return value
     intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
     if intent == "afirmar" and tracker.get_slot("cantidad"):
         return str(tracker.get_slot("cantidad"))
-    text = latest_text(tracker)
-    phrase = entity(tracker, "producto")
-    if phrase:
-        text = text.replace(phrase, " ")
-    return text if find_quantity(text) is not None else None
+    return None
 
 
 def bad_quantity(dispatcher: CollectingDispatcher, action: str, err: QuantityError) -> None:
@@ -107,7 +112,7 @@ class ActionAgregarProducto(TurnAction):
                 return []
         items = split_items(latest_text(tracker))
         if is_multi_item(latest_text(tracker)):
-            return add_many(turn, dispatcher, self.name(), items)
+            return add_many(turn, dispatcher, self.name(), items, shown_products(turn, tracker))
         try:
             quantity = parse_quantity(quantity_words(tracker))
         except QuantityError as err:
@@ -134,6 +139,11 @@ class ActionAgregarProducto(TurnAction):
             "products": [catalog.product_fact(product)],
             "quantities": [quantity],
         }
+        current = open_order(turn)
+        in_cart = current is not None and any(i.product_id == product.id for i in current.items)
+        if in_cart and current is not None and _SET.search(catalog.fold(latest_text(tracker))):
+            # "mejor poneme 2", "que sean 3": the line becomes that many, it does not grow.
+            return set_line(turn, dispatcher, self.name(), current, product, quantity)
         try:
             order, line = orders.add_item(
                 session=turn.session,
@@ -167,6 +177,10 @@ class ActionAgregarProducto(TurnAction):
         return [SlotSet("pedido_id", float(order.id)), SlotSet("productos_mostrados", [product.id])]
 
 
+def _only(products: list[Product]) -> Product | None:
+    return products[0] if len(products) == 1 else None
+
+
 def _pick(turn: Turn, words: str) -> tuple[Product | None, list[Product], bool]:
     """(the product, the candidates, available) for one item's words."""
     found = catalog.search_products(
@@ -181,14 +195,25 @@ def _pick(turn: Turn, words: str) -> tuple[Product | None, list[Product], bool]:
 
 
 def add_many(
-    turn: Turn, dispatcher: CollectingDispatcher, action: str, items: list[Item]
+    turn: Turn,
+    dispatcher: CollectingDispatcher,
+    action: str,
+    items: list[Item],
+    shown: list[Product] | None = None,
 ) -> Events:
-    """Add every item of a multi-item message; report each (added, ambiguous, short, absent)."""
+    """Add every item of a multi-item message; report each (added, ambiguous, short, absent).
+
+    An item with no product words ("mándame 2 bultos y …") is the product just shown.
+    """
     # The search service reads with its own session: end this transaction first (SQLite).
     turn.session.commit()
-    picks = [(item, *_pick(turn, item.words)) for item in items]
+    last = list(shown or [])
+    picks = [
+        (item, *(_pick(turn, item.words) if item.words else (_only(last), last, True)))
+        for item in items
+    ]
+    shown = []
     lines: list[str] = []
-    shown: list[Product] = []
     mentioned: list[dict[str, Any]] = []
     quantities: list[int] = []
     order: Order | None = None
@@ -247,6 +272,32 @@ def add_many(
     if shown:
         events.append(SlotSet("productos_mostrados", [p.id for p in shown]))
     return events
+
+
+def set_line(
+    turn: Turn,
+    dispatcher: CollectingDispatcher,
+    action: str,
+    order: Order,
+    product: Product,
+    quantity: int,
+) -> Events:
+    """Set the cart line of `product` to `quantity` units."""
+    facts: dict[str, Any] = {"products": [catalog.product_fact(product)], "quantities": [quantity]}
+    try:
+        orders.set_quantity(
+            session=turn.session, order=order, product_id=product.id, quantity=quantity
+        )
+    except orders.InsufficientStockError as err:
+        facts["offer"] = {"product_id": product.id, "quantity": err.available}
+        text = f"De {product.name} solo tenemos {err.available} 😕. ¿Te dejo {err.available}?"
+        say(dispatcher, action, text, facts)
+        return []
+    orders.recompute_total(session=turn.session, order=order)
+    facts["order"] = orders.order_facts(order)
+    text = f"Listo, dejé {quantity} × {product.name}.\n{order_text(order)}\n¿Quieres algo más?"
+    say(dispatcher, action, text, facts)
+    return [SlotSet("pedido_id", float(order.id)), SlotSet("productos_mostrados", [product.id])]
 
 
 def take_offer(

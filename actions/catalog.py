@@ -113,7 +113,9 @@ def select_products(turn: Turn, tracker: Tracker, *, k: int = SHOW_MAX) -> Selec
     query = phrase or category or text
     found: list[Product] = []
     category_hit = False
-    if not phrase:
+    # A category named as the product ("lo más económico en [cocina](producto)") browses it.
+    as_category = phrase is not None and len(catalog.terms(phrase)) <= 2
+    if not phrase or as_category:
         named = catalog.match_category(session=turn.session, shop_id=turn.shop.id, text=query)
         if named is not None:
             found = catalog.products_in_category(
@@ -145,6 +147,9 @@ def select_products(turn: Turn, tracker: Tracker, *, k: int = SHOW_MAX) -> Selec
         )
         if found:
             query = retry
+    if not found and not phrase and len(shown) == 1:
+        # "me la apartas, una" right after one product: its words name nothing else.
+        return Selection(text, shown, referenced=True)
     available = True
     if found and not category_hit:
         focused = catalog.focus(query, found, phrase=bool(phrase) and query == phrase)
@@ -196,7 +201,7 @@ def not_sold(
     """Say the shop does not sell `query`, offering the similar products labelled as such."""
     text = f"No tenemos «{query.strip()}» 😕."
     if similar:
-        text += "\n" + options_text(similar, "Lo más parecido que tengo es:").split("\n", 1)[1]
+        text += "\n" + options_text(similar, "Lo más parecido que tengo es:")
     facts = {
         "query": query,
         "available": False,

@@ -9,6 +9,8 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.cart import EMPTY_CART, open_cart_or_say_empty, order_text
+from actions.catalog import last_bot_payload
+from actions.interpret import ground
 from actions.respond import say
 from actions.services import checkout_data, orders
 from actions.services.buyer_data import parse_buyer_data
@@ -37,6 +39,10 @@ class ActionConfirmarPedido(TurnAction):
         order = open_cart_or_say_empty(turn, dispatcher, self.name())
         if order is None:
             return []
+        if order.state == "pendiente" and last_bot_payload(tracker)[0] == self.name():
+            # "sí, confirmo" right after the summary is the answer to "¿Confirmas?", not a
+            # request for the summary again: start the checkout.
+            return [FollowupAction("action_iniciar_checkout")]
         if order.state != "pendiente":
             orders.confirm(session=turn.session, order=order)
         text = (
@@ -64,16 +70,21 @@ class ActionIniciarCheckout(TurnAction):
         if order.state == "pendiente":
             orders.start_checkout(session=turn.session, order=order)
         facts: dict[str, Any] = {"order": orders.order_facts(order)}
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        if intent != "afirmar":  # reached from a second confirmation: no rule opens the form
+            events_after: Events = [FollowupAction("datos_cliente_form")]
+        else:
+            events_after = []
         if _has_form_data(tracker, order.id):  # back after a failed close: keep the data
             say(dispatcher, self.name(), "¡Perfecto! Uso los datos que ya me diste 👍", facts)
-            return [SlotSet("pedido_id", float(order.id))]
+            return [SlotSet("pedido_id", float(order.id)), *events_after]
         # Data volunteered before checkout (action_guardar_datos) is kept for this order.
         events: Events = [SlotSet(s, None) for s in FORM_SLOTS if not tracker.get_slot(s)]
         events.append(SlotSet("pedido_id", float(order.id)))
         client = owned_client(turn.session, turn.shop.id, turn.user_id)
         if client is None:
             say(dispatcher, self.name(), "¡Perfecto! 🙌 Tomemos tus datos para el envío.", facts)
-            return [*events, SlotSet("usar_datos_guardados", False)]
+            return [*events, SlotSet("usar_datos_guardados", False), *events_after]
         first = client.name.split()[0] if client.name else ""
         masked = checkout_data.mask_cedula(client.cedula)
         facts["client"] = {
@@ -87,7 +98,7 @@ class ActionIniciarCheckout(TurnAction):
             f" cédula {masked}, {client.address}, {client.barrio}."
         )
         say(dispatcher, self.name(), text, facts)
-        return [*events, SlotSet("usar_datos_guardados", None)]
+        return [*events, SlotSet("usar_datos_guardados", None), *events_after]
 
 
 class ActionCerrarPedido(TurnAction):
@@ -221,9 +232,8 @@ class ActionGuardarDatos(TurnAction):
             session=turn.session, shop_id=turn.shop.id, user_id=turn.user_id
         )
         has_cart = order is not None and bool(order.items)
-        if not kept:
-            dispatcher.utter_message(response="utter_datos_sin_pedido")
-            return []
+        if not kept:  # "el más barato, ese nomás" read as data: what did it mean here?
+            return ground(turn, dispatcher, tracker, "utter_datos_sin_pedido")
         labels = {
             "nombre": "nombre",
             "cedula": "documento",

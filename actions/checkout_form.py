@@ -20,7 +20,7 @@ from actions.respond import say
 from actions.runtime import get_runtime
 from actions.services import checkout_data
 from actions.services.buyer_data import FIELDS as FIELD_NAMES
-from actions.services.buyer_data import parse_buyer_data
+from actions.services.buyer_data import is_correction, parse_buyer_data
 from actions.services.checkout_data import InvalidField
 from actions.services.clients import owned_client
 from actions.services.context import UnknownShopError, load_shop, parse_sender
@@ -61,6 +61,17 @@ DIGRESSIONS = frozenset(
 )
 
 
+def _value_before_message(tracker: Tracker, slot: str) -> Any:
+    """The value `slot` had before the latest user message (None if never set)."""
+    events = tracker.events or []
+    users = [i for i, e in enumerate(events) if e.get("event") == "user"]
+    value = None
+    for event in events[: users[-1] if users else len(events)]:
+        if event.get("event") == "slot" and event.get("name") == slot:
+            value = event.get("value")
+    return value
+
+
 def _parsed_fields(tracker: Tracker) -> dict[str, str]:
     """The checkout fields in the latest user message (see `buyer_data`)."""
     message = tracker.latest_message or {}
@@ -69,13 +80,16 @@ def _parsed_fields(tracker: Tracker) -> dict[str, str]:
         return {}
     intent = message.get("intent") or {}
     requested = tracker.get_slot("requested_slot")
-    fields = parse_buyer_data(text, requested=requested, region=_shop_country(tracker))
+    sender = parse_sender(tracker.sender_id)
+    fields = parse_buyer_data(
+        text, requested=requested, region=_shop_country(tracker), sender_phone=sender.phone
+    )
     digression = (
         intent.get("name") in DIGRESSIONS
         and float(intent.get("confidence") or 0) >= 0.9
         and len(text.split()) > 3
     )
-    if digression:  # keep only what cannot be anything else
+    if digression and not is_correction(text):  # keep only what cannot be anything else
         fields = {k: v for k, v in fields.items() if k in ("telefono", "email", "cedula")}
     return fields
 
@@ -142,7 +156,15 @@ class ValidateDatosClienteForm(FormValidationAction):
         """
         # No `extract_<slot>` methods here: the parser replaces them for every field.
         parsed = _parsed_fields(tracker)
-        return [SlotSet(k, v) for k, v in parsed.items() if k in FIELD_NAMES]
+        events = [SlotSet(k, v) for k, v in parsed.items() if k in FIELD_NAMES]
+        # Rasa's entity mappings fill any form slot the NLU tagged, whatever was asked (a
+        # phone tagged `cedula`, a barrio tagged `nombre`): the parser decides which fields
+        # this message holds, so a field it did not find keeps its value from before.
+        requested = tracker.get_slot("requested_slot")
+        for slot in tracker.slots_to_validate():
+            if slot in FIELD_NAMES and slot not in parsed and slot != requested:
+                events.append(SlotSet(slot, _value_before_message(tracker, slot)))
+        return events
 
     def _say(self, dispatcher: CollectingDispatcher, text: str, **facts: Any) -> None:
         say(dispatcher, self.name(), text, facts)

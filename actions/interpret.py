@@ -74,15 +74,23 @@ class ActionInterpretar(TurnAction):
     def handle(
         self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> list[dict[str, Any]]:
-        text = latest_text(tracker)
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
-        shown = shown_products(turn, tracker)
-        if shown and refers_to_shown(text, shown):
-            return _delegate(ActionAgregarProducto(), "reference", turn, dispatcher, tracker)
-        if catalog_query(turn, text):
-            return _delegate(ActionBuscarProducto(), "catalog", turn, dispatcher, tracker)
-        dispatcher.utter_message(response=FALLBACK_RESPONSES.get(intent, "utter_ofrecer_ayuda"))
-        return []
+        response = FALLBACK_RESPONSES.get(intent, "utter_ofrecer_ayuda")
+        return ground(turn, dispatcher, tracker, response)
+
+
+def ground(
+    turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker, response: str
+) -> list[dict[str, Any]]:
+    """A reference to the shown products → add; a catalog match → search; else `response`."""
+    text = latest_text(tracker)
+    shown = shown_products(turn, tracker)
+    if shown and refers_to_shown(text, shown):
+        return _delegate(ActionAgregarProducto(), "reference", turn, dispatcher, tracker)
+    if catalog_query(turn, text):
+        return _delegate(ActionBuscarProducto(), "catalog", turn, dispatcher, tracker)
+    dispatcher.utter_message(response=response)
+    return []
 
 
 def _delegate(

@@ -67,7 +67,8 @@ _FILLER = re.compile(
     re.IGNORECASE,
 )
 _CORRECTION = re.compile(
-    r"\b(?:perd[oó]n|corrijo|me equivoqu[eé]|error|mejor|el bueno es|bien es|es el|era)\b",
+    r"\b(?:perd[oó]n|perdon|corrijo|correcci[oó]n|me equivoqu[eé]|equivoque|error|mejor|"
+    r"el bueno es|bien es|es el|era|no es|sino)\b",
     re.IGNORECASE,
 )
 _QUESTION = re.compile(r"\?|^(?:cu[aá]nto|cu[aá]l|qu[eé]|c[oó]mo|d[oó]nde|tienen|hay)\b", re.I)
@@ -115,17 +116,31 @@ def find_cedula(text: str, *, bare: bool) -> tuple[str, str] | None:
     return None
 
 
+_SAME_NUMBER = re.compile(
+    r"\b(el mismo|este mismo|este (numero|n[uú]mero|whats(app)?|cel(ular)?)|"
+    r"al que (te )?escrib|de (este|aqu[ií]) (chat|whats(app)?)|el de (aqu[ií]|este chat))\b",
+    re.IGNORECASE,
+)
+
+
 def parse_buyer_data(
-    text: str, *, requested: str | None = None, region: str = DEFAULT_REGION
+    text: str,
+    *,
+    requested: str | None = None,
+    region: str = DEFAULT_REGION,
+    sender_phone: str | None = None,
 ) -> dict[str, str]:
     """Every checkout field found in `text` (slot name → raw value for its validator).
 
     `requested` is the field the form asked for: a bare answer ("Belén", "Juan Pérez",
     "42876513") fills it; labelled or recognisable fields fill theirs whatever was asked.
-    An email refusal gives `email: "no tengo"`.
+    An email refusal gives `email: "no tengo"`; "el mismo de este WhatsApp" answering the
+    phone question gives `sender_phone` (the verified number, None on local channels).
     """
     found: dict[str, str] = {}
     rest = " " + " ".join(str(text or "").split()) + " "
+    if sender_phone and requested == "telefono" and _SAME_NUMBER.search(rest):
+        return {"telefono": sender_phone}  # "el mismo de este WhatsApp": the verified number
     if _QUESTION.search(rest.strip()) and not any(ch.isdigit() for ch in rest):
         return found
     email = find_email(rest)
@@ -159,8 +174,10 @@ def _free_text_fields(parts: list[str], found: dict[str, str], requested: str | 
             found["barrio"] = part[label.end() :].strip(" .,")
             continue
         addr_label = _ADDRESS_LABEL.search(part)
-        if "direccion" not in found and (addr_label or _ADDRESS.match(part)):
-            value = part[addr_label.end() :] if addr_label else part
+        street = _ADDRESS.search(part)
+        if "direccion" not in found and (addr_label or street):
+            # "obra en Av. Los Próceres 1180": the address starts at its street word.
+            value = part[addr_label.end() :] if addr_label else part[street.start() :]  # type: ignore[union-attr]
             if any(ch.isdigit() for ch in value) or addr_label:
                 found["direccion"] = value.strip(" .,")
                 continue
@@ -169,6 +186,8 @@ def _free_text_fields(parts: list[str], found: dict[str, str], requested: str | 
             found["nombre"] = part[name.end() :].strip(" .,")
             continue
         leftovers.append(part)
+    # "perdón, me equivoqué, es jr. huáscar 1245": the apology is nobody's barrio.
+    leftovers = [p for p in leftovers if not _CORRECTION.search(p) or any(c.isdigit() for c in p)]
     if requested in ("direccion", "barrio") and requested not in found and leftovers:
         found[requested] = ", ".join(leftovers)  # "al lado de la panadería, reja verde"
         return

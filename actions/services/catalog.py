@@ -275,7 +275,7 @@ def _content(text: str) -> list[str]:
 def best_name_match(text: str, shown: Sequence[Product]) -> Product | None:
     """The one shown product whose name holds the most words of `text` (ties → None)."""
     words = [w for w in terms(text) if w not in _ORDINALS and not w.isdigit()]
-    if not words:
+    if not words or not shown:
         return None
 
     scores = sorted(((_hits(words, p), i) for i, p in enumerate(shown)), reverse=True)
@@ -283,6 +283,16 @@ def best_name_match(text: str, shown: Sequence[Product]) -> Product | None:
     if top == 0 or (len(scores) > 1 and scores[1][0] == top):
         return None
     return shown[scores[0][1]]
+
+
+# Packaging and unit words: "2 paquetes de pañales" asks for pañales, "5 cajas" is a count.
+PACKAGING = frozenset(
+    {
+        "caja", "bolsa", "unidad", "paquete", "docena", "rollo", "galon", "metro", "kilo",
+        "kg", "bulto", "saco", "par", "juego", "pieza", "lata", "botella", "frasco", "und",
+        "ud", "pack", "cajita", "tira", "paca", "cuñete", "balde",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -320,15 +330,21 @@ def focus(query: str, found: Sequence[Product], *, phrase: bool) -> Focus:
     related = [p for p in found if _related(words, p) > 0]
     if not related:
         return Focus(list(found), available=not phrase)
-    if phrase and not any(_hits(words[:1], p) for p in related):
+    head = next((w for w in words if w not in PACKAGING), words[0])
+    coverage = max(_hits(words, p) for p in related) / len(words)
+    if phrase and not any(_hits([head], p) for p in related) and coverage < 0.5:
         return Focus(related, available=False)
     numbers = [w for w in terms(query) if w.isdigit()]  # sizes: "talla 40", "6 litros"
-    scored = sorted(
-        (((_hits(words, p), _hits(numbers, p)), -i, p) for i, p in enumerate(related)),
-        reverse=True,
-    )
+
+    def fit(p: Product) -> tuple[int, int, int]:
+        # Name words asked for, sizes asked for, then fewer sizes nobody asked for ("6 x 1"
+        # is the 6 x 1 screw, not the 6 x 1 5/8 one).
+        extra = [n for n in re.findall(r"\d+", fold(p.name)) if n not in numbers]
+        return _hits(words, p), _hits(numbers, p), -len(extra) if numbers else 0
+
+    scored = sorted(((fit(p), -i, p) for i, p in enumerate(related)), reverse=True)
     best = scored[0][0]
-    second = scored[1][0] if len(scored) > 1 else (0, 0)
+    second = scored[1][0] if len(scored) > 1 else (0, 0, 0)
     if best > second and best[0] >= max(1, -(-3 * len(words) // 5)):
         return Focus([scored[0][2]])
     return Focus(related)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from actions.services.catalog import fold, terms
+from actions.services.catalog import PACKAGING, fold, terms
 from actions.services.quantities import find_quantity
 
 _SPLIT = re.compile(r"\s*(?:[,;+\n]|\s+y\s+|\s+e\s+|\s+m[aá]s\s+|\s+tambi[eé]n\s+)\s*", re.I)
@@ -21,6 +21,8 @@ _LEAD = re.compile(
     r"agr[eé]game|agrega|agregue|ponme|p[oó]ngame|ponle|[eé]chame|necesito|necesitamos|"
     r"requiero|regalame|reg[aá]lame|me gustar[ií]a|llevo|me llevo|voy a llevar|tambi[eé]n|"
     r"y|adem[aá]s|ok|listo|dale|bueno|entonces|pues|para|de una|me cotiza|me cotizas|"
+    r"aguanta|espera|esp[eé]rate|me falt[oó] algo|se me olvid[oó]|oye|mira|otra cosa|"
+    r"ah|ahh|uy|ay|perd[oó]n|disculpa|tambi[eé]n quiero|y tambi[eé]n|"
     r"cot[ií]ceme|cotizar|me podr[ií]a cotizar|necesito cotizar|precio de)\b[\s,:!.]*",
     re.IGNORECASE,
 )
@@ -47,22 +49,45 @@ def _strip_lead(part: str) -> str:
     previous = None
     while previous != part:
         previous = part
-        part = _LEAD.sub("", part.strip())
+        part = _LEAD.sub("", part.strip(" .!¡¿?"))
     return part.strip(" .!¡¿?")
+
+
+# Packaging words: "deme 5 cajas" after a product is that product's quantity, not an item.
+_PACKAGING = PACKAGING
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_SIZE_TAIL = re.compile(r"\s+(?:de\s+)?\d.*$")
+
+
+def _pieces(text: str) -> list[str]:
+    """The comma/"y" pieces of the sentences that ask for quantities (all when none do)."""
+    sentences = [s for s in _SENTENCE.split(text or "") if s.strip()]
+    counted = [s for s in sentences if find_quantity(_strip_lead(s)) is not None]
+    return [p for s in (counted or sentences) for p in _SPLIT.split(s)]
 
 
 def split_items(text: str) -> list[Item]:
     """The items of a request, in the order written (see the module docstring)."""
-    items = []
-    for raw in _SPLIT.split(text or ""):
+    items: list[Item] = []
+    for raw in _pieces(text):
         part = _strip_lead(raw)
         if not part:
             continue
         lead = _LEADING_QUANTITY.match(part)
         quantity = find_quantity(lead.group()) if lead else None
         words = part[lead.end() :] if lead else part
-        if [w for w in terms(words) if not w.isdigit()]:
+        content = [w for w in terms(words) if not w.isdigit()]
+        if items and content and set(content) <= _PACKAGING and items[-1].words:
+            # "tornillos drywall, deme 5 cajas": the quantity of the item before.
+            items[-1] = Item(quantity or items[-1].quantity, items[-1].words)
+        elif content and set(content) <= _PACKAGING:
+            items.append(Item(quantity, ""))  # "2 bultos": of the product just shown
+        elif content:
             items.append(Item(quantity, words))
+        elif items and quantity is not None and any(ch.isdigit() for ch in words):
+            # "50 fierros de 1/2 y 80 de 3/8": the second shares the first one's noun.
+            head = _SIZE_TAIL.sub("", items[-1].words)
+            items.append(Item(quantity, f"{head} {words.removeprefix('de ').strip()}"))
     return items
 
 
@@ -70,3 +95,27 @@ def is_multi_item(text: str) -> bool:
     """True when `text` asks for two or more different things."""
     items = split_items(text)
     return len(items) >= 2 and len({fold(i.words) for i in items}) >= 2
+
+
+_UNIT = (
+    r"(?:l|lt|lts|litros?|kg|kilos?|g|gr|gramos?|ml|cm|mm|m|mts|metros?|pulgadas?|w|v|gb|tb|"
+    r"mah|tazas?|puestos?|velocidades|hilos|x|años|meses|etapa)"
+)
+_COUNT = re.compile(
+    rf"(?<![\w./#])(?<!x\s)(?<!talla\s)(?<!etapa\s)(?<!modelo\s)(?<!numero\s)"
+    rf"(\d+|un|una|uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|"
+    rf"quince|veinte|treinta|cuarenta|cincuenta|cien|media docena|una docena|un par)\b"
+    rf"(?!\s*(?:{_UNIT}\b|[./x]\d))",
+    re.IGNORECASE,
+)
+
+
+def order_quantity(text: str) -> int | None:
+    """How many units `text` asks for, ignoring sizes ("el de 1 litro, dame dos" → 2).
+
+    The first count that is not a size (a number after "x", "talla", "etapa"…, or before
+    a unit) wins.
+    """
+    counts = [find_quantity(m.group(1)) for m in _COUNT.finditer(fold(text or ""))]
+    counts = [c for c in counts if c is not None]
+    return counts[0] if counts else None
