@@ -3,6 +3,11 @@
 `run_turn` parses the sender id, loads the shop in a fresh session, calls the action's
 handler and commits; an unknown shop or an unexpected error becomes a polite Spanish answer
 (with facts) instead of a crash, and the transaction is rolled back.
+
+Effects happen once per inbound message: when the user message carries an idempotency key
+(`metadata.idempotency_key`, set by the orchestrator), the handler's answer is recorded in
+the same transaction as its effects (`actions.services.applied`), and a retried turn with
+the same key gets that answer back without running the handler again.
 """
 
 from __future__ import annotations
@@ -17,10 +22,12 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from actions.respond import say
 from actions.runtime import Runtime, get_runtime
+from actions.services import applied
 from actions.services.context import UnknownShopError, is_staff, load_shop, parse_sender
 from actions.services.orders import OrderStateError
 from db.identity import verified_phone
@@ -65,26 +72,67 @@ class Turn:
 Handler = Callable[[Turn, CollectingDispatcher, Tracker], list[dict[str, Any]]]
 
 
+def idempotency_key(tracker: Tracker) -> str | None:
+    """The idempotency key of the latest user message (None for messages without one)."""
+    return applied.key_of((tracker.latest_message or {}).get("metadata"))
+
+
 def run_turn(
     action: str, dispatcher: CollectingDispatcher, tracker: Tracker, handler: Handler
 ) -> list[dict[str, Any]]:
-    """Run `handler` in one transaction; answer politely on failure (no events then)."""
+    """Run `handler` in one transaction; answer politely on failure (no events then).
+
+    With an idempotency key, the answer is recorded with the effects, or replayed when this
+    key was already applied by `action`.
+    """
     runtime = get_runtime()
     sender = parse_sender(tracker.sender_id)
+    key = idempotency_key(tracker)
+    first = len(dispatcher.messages)
     try:
         with session_scope(runtime.session_factory) as session:
+            if key is not None and (done := applied.recorded(session, key=key, action=action)):
+                log.info("replaying %s for %s (already applied)", action, key)
+                dispatcher.messages.extend(done.messages)
+                return done.events
             shop = load_shop(session, sender.shop_slug)
-            return handler(Turn(session, shop, sender.user_id, runtime), dispatcher, tracker)
+            events = handler(Turn(session, shop, sender.user_id, runtime), dispatcher, tracker)
+            if key is not None:
+                applied.record(
+                    session,
+                    key=key,
+                    action=action,
+                    sender_id=tracker.sender_id,
+                    messages=dispatcher.messages[first:],
+                    events=events,
+                )
+            return events
     except UnknownShopError:
         say(dispatcher, action, NO_SHOP, {"error": "unknown_shop", "shop": sender.shop_slug})
     except OrderStateError as err:
         log.info("illegal order transition in %s: %s", action, err)
         facts = {"error": "order_state", "state": err.state, "wanted": err.wanted}
         say(dispatcher, action, NOT_NOW, facts)
+    except IntegrityError:
+        # The same key ran concurrently and committed first: our effects were rolled back,
+        # its answer is the answer.
+        done = _recorded(runtime, key, action) if key is not None else None
+        if done is not None:
+            log.info("replaying %s for %s (concurrent duplicate)", action, key)
+            del dispatcher.messages[first:]
+            dispatcher.messages.extend(done.messages)
+            return done.events
+        log.exception("action failed: %s", action)
+        say(dispatcher, action, SORRY, {"error": "internal"})
     except Exception:
         log.exception("action failed: %s", action)
         say(dispatcher, action, SORRY, {"error": "internal"})
     return []
+
+
+def _recorded(runtime: Runtime, key: str, action: str) -> applied.Recorded | None:
+    with session_scope(runtime.session_factory) as session:
+        return applied.recorded(session, key=key, action=action)
 
 
 class TurnAction(Action, ABC):

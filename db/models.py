@@ -247,6 +247,8 @@ class InboundMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Renewed every few seconds by the worker holding the claim; a stale one is recovered.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -328,4 +330,26 @@ class ConversationLog(Base):
     success: Mapped[bool] = mapped_column(Boolean, default=True)
     error_type: Mapped[str | None] = mapped_column(String(64), nullable=True)
     error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AppliedAction(Base):
+    """The recorded result of one state-changing action for one inbound message.
+
+    Written in the same transaction as the action's effects; a retried turn (same
+    idempotency key, same action) gets these messages and events back instead of applying
+    the effects again (`actions.turn.run_turn`).
+    """
+
+    __tablename__ = "applied_actions"
+    __table_args__ = (
+        UniqueConstraint("idempotency_key", "action", name="uq_applied_actions_key_action"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))
+    sender_id: Mapped[str] = mapped_column(String(160), default="")
+    messages: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    events: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

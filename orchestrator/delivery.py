@@ -2,7 +2,9 @@
 
 The chunks of a reply are stored as `outbound_messages` (unique per inbound message and
 sequence number) before anything is sent; a retried turn finds them and only sends the
-ones not sent yet, in order, so a shopper never gets an answer twice.
+ones not sent yet, in order, so a shopper never gets an answer twice. The one "dame un
+momento" message of a retried turn is stored the same way at sequence number `HOLD_SEQ`
+(-1): sent at most once, never mistaken for the answer.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from db.session import session_scope
 from orchestrator.senders import Sender, split_message
 
 UNSENT = ("queued", "sending")
+HOLD_SEQ = -1
 
 
 @dataclass
@@ -26,6 +29,7 @@ class Delivery:
     ok: bool
     bodies: list[str]
     error: str | None = None
+    sent_now: bool = False
 
 
 def deliver(
@@ -38,17 +42,25 @@ def deliver(
     to: str,
     from_: str,
     replies: list[str],
+    first_seq: int = 0,
 ) -> Delivery:
     """Store the chunks of `replies` (≤ 1,600 characters each), then send the unsent ones.
 
     A chunk whose send fails stops the delivery: later chunks are not sent out of order.
+    `first_seq=HOLD_SEQ` delivers the hold message, apart from the answer's chunks.
     """
     chunks = [chunk for text in replies for chunk in split_message(text)]
+    if first_seq == HOLD_SEQ:
+        chunks, mine = chunks[:1], OutboundMessage.seq == HOLD_SEQ
+    else:
+        mine = OutboundMessage.seq >= 0
     with session_scope(session_factory) as s:
         existing = set(
-            s.scalars(select(OutboundMessage.seq).where(OutboundMessage.inbound_id == inbound_id))
+            s.scalars(
+                select(OutboundMessage.seq).where(OutboundMessage.inbound_id == inbound_id, mine)
+            )
         )
-        for seq, body in enumerate(chunks):
+        for seq, body in enumerate(chunks, start=first_seq):
             if seq not in existing:
                 s.add(
                     OutboundMessage(
@@ -66,15 +78,18 @@ def deliver(
         rows = list(
             s.scalars(
                 select(OutboundMessage)
-                .where(OutboundMessage.inbound_id == inbound_id)
+                .where(OutboundMessage.inbound_id == inbound_id, mine)
                 .order_by(OutboundMessage.seq)
             )
         )
+        sent_now = False
         for row in rows:
-            if row.status not in UNSENT:
+            # Twilio answers an accepted message with status "queued" and its sid: sent.
+            if row.status not in UNSENT or row.provider_sid:
                 continue
             row.status, row.attempts = "sending", row.attempts + 1
             s.commit()
+            sent_now = True
             result = sender.send(to=row.to_number, from_=row.from_number, body=row.body)
             row.status, row.provider_sid = result.status, result.sid
             row.error_code, row.error_message = result.error_code, result.error_message
@@ -82,6 +97,9 @@ def deliver(
             s.commit()
             if result.status == "failed":
                 return Delivery(
-                    False, [r.body for r in rows], f"{result.error_code}: {result.error_message}"
+                    False,
+                    [r.body for r in rows],
+                    f"{result.error_code}: {result.error_message}",
+                    sent_now,
                 )
-        return Delivery(True, [r.body for r in rows])
+        return Delivery(True, [r.body for r in rows], sent_now=sent_now)

@@ -1,7 +1,13 @@
 """One turn: inbound message → Rasa → phrasing + guard → send → turn log.
 
-`Pipeline.process(inbound_id)` never raises for a failed turn: the shopper gets an apology,
-the turn log gets an error row, and the inbound message is marked `done` or `failed`.
+Every step is safe to repeat: the turn log row says a message was answered, stored outbound
+rows are resent only when unsent, a message already in Rasa's tracker (found by its
+idempotency key) is not sent to Rasa again, and the actions replay effects they applied.
+So an infrastructure failure (Rasa, action server or database unavailable) retries the
+whole turn with bounded exponential backoff for `retry_window_s`; after `patience_s` the
+shopper gets one "dame un momento" message, and only when the window is over an apology.
+`Pipeline.process(inbound_id)` raises only when the database stays unavailable for the whole
+window (the worker then gives the claim back).
 """
 
 from __future__ import annotations
@@ -12,21 +18,58 @@ from collections.abc import Callable
 
 import structlog
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_delay,
+    wait_exponential_jitter,
+)
 
 from db.identity import verified_phone
 from db.models import ConversationLog, InboundMessage, OutboundMessage, Shop, utcnow
 from db.session import session_scope
 from orchestrator import metrics as m
 from orchestrator import queue
-from orchestrator.delivery import deliver
+from orchestrator.delivery import HOLD_SEQ, deliver
 from orchestrator.logging import get_logger
 from orchestrator.phrasing import CatalogNames, PhraseOutcome, PhrasingService
-from orchestrator.rasa_client import RasaClient, RasaEmptyReplyError, RasaError, RasaTurn
+from orchestrator.rasa_client import (
+    RasaClient,
+    RasaEmptyReplyError,
+    RasaError,
+    RasaTurn,
+    RasaUnavailableError,
+)
 from orchestrator.senders import Sender
-from orchestrator.turn import APOLOGY, MEDIA_ONLY, Turn, TurnResult, phone_of
+from orchestrator.turn import (
+    APOLOGY,
+    HOLD,
+    MEDIA_ONLY,
+    Turn,
+    TurnResult,
+    idempotency_key,
+    phone_of,
+)
 
 log = get_logger("orchestrator.pipeline")
+
+
+class TransientTurnError(Exception):
+    """Rasa or the action server could not answer now; the turn is worth retrying."""
+
+    def __init__(self, error_type: str, message: str) -> None:
+        super().__init__(message)
+        self.error_type = error_type
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for failures of the infrastructure (retry), False for bugs (apologize)."""
+    if isinstance(exc, TransientTurnError | OperationalError | InterfaceError):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
 def conversation_user(provider: str, from_number: str) -> str:
@@ -53,6 +96,11 @@ class Pipeline:
         max_attempts: a message claimed more often than this is answered with an apology.
         default_from: WhatsApp sender used when the inbound row has no `To` number.
         action_server_ok: tells an empty Rasa answer caused by a dead action server apart.
+        retry_window_s: how long an infrastructure failure is retried before apologizing.
+        patience_s: after this long, the shopper gets one "dame un momento" message.
+        max_backoff_s: the longest pause between two tries.
+        empty_reply_retries: tries again after an empty Rasa answer while the action server
+            looks up (it may have died and come back).
     """
 
     def __init__(
@@ -66,6 +114,10 @@ class Pipeline:
         max_attempts: int = 3,
         default_from: str = "",
         action_server_ok: Callable[[], bool] | None = None,
+        retry_window_s: float = 120.0,
+        patience_s: float = 8.0,
+        max_backoff_s: float = 8.0,
+        empty_reply_retries: int = 2,
     ) -> None:
         self.sf = session_factory
         self.rasa = rasa
@@ -75,13 +127,44 @@ class Pipeline:
         self.max_attempts = max_attempts
         self.default_from = default_from
         self.action_server_ok = action_server_ok
+        self.retry_window_s = retry_window_s
+        self.patience_s = patience_s
+        self.max_backoff_s = max_backoff_s
+        self.empty_reply_retries = empty_reply_retries
         self._catalog = CatalogNames(session_factory)
 
     def process(self, inbound_id: int) -> TurnResult:
-        """Answer one stored inbound message exactly once."""
+        """Answer one stored inbound message exactly once (retrying transient failures)."""
         turn_id = str(uuid.uuid4())
         with structlog.contextvars.bound_contextvars(turn_id=turn_id, inbound_id=inbound_id):
-            return self._process(inbound_id, turn_id)
+            started = time.monotonic()
+            retrying = Retrying(
+                stop=stop_after_delay(self.retry_window_s),
+                wait=wait_exponential_jitter(initial=0.5, max=self.max_backoff_s, jitter=0.5),
+                retry=retry_if_exception(is_transient),
+                before_sleep=self._before_retry,
+                reraise=True,
+            )
+            try:
+                for attempt in retrying:
+                    with attempt:
+                        tries = attempt.retry_state.attempt_number
+                        return self._process(inbound_id, turn_id, tries - 1, started)
+            except TransientTurnError:  # the window is over: apologize (last resort)
+                return self._process(inbound_id, turn_id, -1, started)
+            raise AssertionError("unreachable")  # pragma: no cover
+
+    def _before_retry(self, state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        reason = exc.error_type if isinstance(exc, TransientTurnError) else type(exc).__name__
+        self.metrics.inc(m.RETRIES, "Turn retries after transient failures", reason=reason)
+        log.warning(
+            "turn.retry",
+            attempt=state.attempt_number,
+            reason=reason,
+            error=str(exc)[:300],
+            wait_s=round(state.upcoming_sleep, 2),
+        )
 
     def _load(self, inbound_id: int) -> tuple[Turn | None, ConversationLog | None]:
         with session_scope(self.sf) as s:
@@ -105,10 +188,13 @@ class Pipeline:
                 row.attempts or 0,
                 row.received_at,
                 shop,
+                idempotency_key(row.provider, row.provider_message_id),
             )
             return turn, done
 
-    def _process(self, inbound_id: int, turn_id: str) -> TurnResult:
+    def _process(self, inbound_id: int, turn_id: str, retry: int, started: float) -> TurnResult:
+        """One try. `retry` counts earlier tries of this call (-1: last resort, apologize
+        instead of raising `TransientTurnError`)."""
         start = time.perf_counter()
         turn, done = self._load(inbound_id)
         if turn is None:
@@ -131,9 +217,13 @@ class Pipeline:
         queue_ms = max(0.0, (utcnow() - turn.received_at).total_seconds() * 1000)
         turn.log.update(queue_ms=queue_ms)
         self.metrics.observe(m.STAGE, "Stage latency", queue_ms / 1000, stage="queue")
+        turn.log["retry"] = retry
+        turn.log["started"] = started
         try:
             replies = self._replies(turn)
-        except Exception as exc:  # a bug or an outage mid-turn: apologize now, log it
+        except Exception as exc:  # a bug mid-turn: apologize now, log it
+            if is_transient(exc):
+                raise
             log.exception("turn.crashed")
             replies = self._fail(turn, "internal_error", f"{type(exc).__name__}: {exc}")
         send_start = time.perf_counter()
@@ -145,7 +235,8 @@ class Pipeline:
                 success=False, error_type="send_failed", error_message=turn.log.get("send_error")
             )
         turn.log["total_ms"] = (time.perf_counter() - start) * 1000
-        turn.log.pop("send_error", None)
+        for scratch in ("send_error", "retry", "started"):
+            turn.log.pop(scratch, None)
         self._write_log(turn, turn_id, "\n\n".join(sent))
         result = TurnResult(
             turn_id,
@@ -173,7 +264,7 @@ class Pipeline:
         with session_scope(self.sf) as s:
             stored = s.scalars(
                 select(OutboundMessage.body)
-                .where(OutboundMessage.inbound_id == turn.inbound_id)
+                .where(OutboundMessage.inbound_id == turn.inbound_id, OutboundMessage.seq >= 0)
                 .order_by(OutboundMessage.seq)
             ).all()
         if stored:
@@ -193,9 +284,12 @@ class Pipeline:
         return [APOLOGY]
 
     def _converse(self, turn: Turn, shop: Shop) -> list[str]:
+        retry, sender = turn.log["retry"], f"{shop.slug}:{turn.user}"
+        if retry != 0 and time.monotonic() - turn.log["started"] >= self.patience_s:
+            self._hold(turn)
         t0 = time.perf_counter()
         try:
-            rasa_turn: RasaTurn = self.rasa.send(f"{shop.slug}:{turn.user}", turn.text)
+            rasa_turn = self._rasa_turn(turn, sender)
         except RasaError as exc:
             turn.log["rasa_ms"] = (time.perf_counter() - t0) * 1000
             error_type = exc.error_type
@@ -204,6 +298,11 @@ class Pipeline:
                     self._record_rasa(turn, exc.turn)
                 if self.action_server_ok is not None and not self.action_server_ok():
                     error_type = "action_server_unavailable"
+            retryable = isinstance(exc, RasaUnavailableError) or (
+                error_type == "action_server_unavailable" or 0 <= retry < self.empty_reply_retries
+            )
+            if retryable and retry >= 0:
+                raise TransientTurnError(error_type, str(exc)) from exc
             return self._fail(turn, error_type, str(exc))
         turn.log["rasa_ms"] = (time.perf_counter() - t0) * 1000
         self.metrics.observe(m.STAGE, "Stage latency", turn.log["rasa_ms"] / 1000, stage="rasa")
@@ -229,6 +328,37 @@ class Pipeline:
         if outcome.verdict == "pass":
             return [outcome.text]
         return [msg.text for msg in rasa_turn.messages]
+
+    def _rasa_turn(self, turn: Turn, sender: str) -> RasaTurn:
+        """Rasa's answer to this message. A retry first looks for the message in the
+        tracker (by idempotency key): when Rasa already answered it, the answer is rebuilt
+        from the tracker instead of feeding Rasa the same message twice."""
+        if turn.attempts > 1 or turn.log["retry"] != 0:
+            applied = self.rasa.applied_turn(sender, turn.key)
+            if applied is not None and applied.messages:
+                log.info("turn.rebuilt_from_tracker", key=turn.key)
+                return applied
+            if applied is not None:
+                log.warning("turn.resent_incomplete", key=turn.key)
+        return self.rasa.send(sender, turn.text, turn.key)
+
+    def _hold(self, turn: Turn) -> None:
+        """Send the one "dame un momento" message of this inbound message (never twice)."""
+        sender = self.senders.get(turn.channel) or self.senders["twilio"]
+        result = deliver(
+            self.sf,
+            sender,
+            inbound_id=turn.inbound_id,
+            shop_id=turn.shop.id if turn.shop else None,
+            channel=turn.channel,
+            to=turn.user,
+            from_=phone_of(turn.to_number) or self.default_from,
+            replies=[HOLD],
+            first_seq=HOLD_SEQ,
+        )
+        if result.sent_now:
+            self.metrics.inc(m.HOLDS, "Hold messages sent while a turn was retried")
+            log.info("turn.hold_sent")
 
     @staticmethod
     def _record_rasa(turn: Turn, rasa_turn: RasaTurn) -> None:

@@ -1,17 +1,20 @@
-"""The durable inbound queue in the database: store, claim, recover, finish.
+"""The durable inbound queue in the database: store, claim, heartbeat, recover, finish.
 
 A message is stored once (unique provider + message id). Workers claim the oldest waiting
 message of each conversation that has none in flight (per-conversation order), with
-`FOR UPDATE SKIP LOCKED` on PostgreSQL so several processes can share the queue.
+`FOR UPDATE SKIP LOCKED` on PostgreSQL so several processes can share the queue. A worker
+renews `heartbeat_at` of its claims every few seconds; a claim whose heartbeat stopped, or
+whose worker process is gone, goes back to the queue (`recover_stale`, `release_locked_by`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -86,21 +89,74 @@ def claim(session: Session, worker_id: str, limit: int) -> list[int]:
                 status="processing",
                 locked_by=worker_id,
                 locked_at=utcnow(),
+                heartbeat_at=utcnow(),
                 attempts=m.attempts + 1,
             )
         )
     return ids
 
 
-def recover_stale(session: Session, older_than_s: float) -> int:
-    """Put `processing` rows locked longer than `older_than_s` back in the queue."""
-    cutoff = utcnow() - timedelta(seconds=older_than_s)
+def heartbeat(session: Session, worker_id: str, ids: Collection[int]) -> int:
+    """Renew the claims `ids` still held by `worker_id`; the number renewed."""
+    if not ids:
+        return 0
+    m = InboundMessage
     result = session.execute(
-        update(InboundMessage)
-        .where(InboundMessage.status == "processing", InboundMessage.locked_at < cutoff)
-        .values(status="received", locked_by=None, locked_at=None)
+        update(m)
+        .where(m.id.in_(list(ids)), m.status == "processing", m.locked_by == worker_id)
+        .values(heartbeat_at=utcnow())
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+_RELEASED = {"status": "received", "locked_by": None, "locked_at": None, "heartbeat_at": None}
+
+
+def recover_stale(session: Session, older_than_s: float, keep: Collection[int] = ()) -> int:
+    """Put `processing` rows whose heartbeat is older than `older_than_s` back in the queue.
+
+    Rows in `keep` (the caller's own claims in flight) are never touched. Rows claimed
+    before heartbeats existed fall back to their `locked_at`.
+    """
+    m = InboundMessage
+    cutoff = utcnow() - timedelta(seconds=older_than_s)
+    stale = or_(m.heartbeat_at < cutoff, and_(m.heartbeat_at.is_(None), m.locked_at < cutoff))
+    stmt = update(m).where(m.status == "processing", stale)
+    if keep:
+        stmt = stmt.where(m.id.not_in(list(keep)))
+    result = session.execute(stmt.values(**_RELEASED))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def lockers(session: Session, prefix: str) -> list[str]:
+    """The distinct `locked_by` values of `processing` rows starting with `prefix`."""
+    m = InboundMessage
+    return list(
+        session.scalars(
+            select(m.locked_by)
+            .where(m.status == "processing", m.locked_by.startswith(prefix, autoescape=True))
+            .distinct()
+        )
+    )
+
+
+def release_locked_by(session: Session, worker_id: str) -> int:
+    """Put every `processing` row of `worker_id` (a dead process) back in the queue."""
+    m = InboundMessage
+    result = session.execute(
+        update(m).where(m.status == "processing", m.locked_by == worker_id).values(**_RELEASED)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def release(session: Session, inbound_id: int, worker_id: str) -> None:
+    """Give one claim back (its turn could not finish); it is claimed again later."""
+    m = InboundMessage
+    session.execute(
+        update(m)
+        .where(m.id == inbound_id, m.status == "processing", m.locked_by == worker_id)
+        .values(**_RELEASED)
+    )
 
 
 def finish(session: Session, inbound_id: int, *, ok: bool, error: str | None = None) -> None:
@@ -114,17 +170,32 @@ def finish(session: Session, inbound_id: int, *, ok: bool, error: str | None = N
             processed_at=utcnow(),
             locked_by=None,
             locked_at=None,
+            heartbeat_at=None,
         )
     )
 
 
 def pending_count(session: Session) -> int:
     """Messages waiting or in flight (for health and tests)."""
-    from sqlalchemy import func
-
     return int(
         session.scalar(
             select(func.count()).where(InboundMessage.status.in_(("received", "processing")))
         )
         or 0
     )
+
+
+def oldest_pending_age_s(session: Session) -> float:
+    """Seconds since the oldest message waiting or in flight was received (0 when none)."""
+    oldest = session.scalar(
+        select(func.min(InboundMessage.received_at)).where(
+            InboundMessage.status.in_(("received", "processing"))
+        )
+    )
+    if oldest is None:
+        return 0.0
+    if isinstance(oldest, str):  # SQLite returns the aggregate untyped
+        oldest = datetime.fromisoformat(oldest)
+    if oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=UTC)
+    return max(0.0, (utcnow() - oldest).total_seconds())

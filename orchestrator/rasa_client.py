@@ -4,6 +4,11 @@ Rasa's REST channel answers a list of bot messages. A `{"text": ...}` message is
 text; a `{"custom": {"facts": ..., "action": ...}}` message carries the facts of the text
 before it. Intent, confidence, entities and the actions run are read from the tracker
 (`rasa run --enable-api`).
+
+Every message carries its idempotency key as metadata (`{"idempotency_key": ...}`); Rasa
+stores it on the user event and hands it to the actions. `applied_turn` finds a message
+already in the tracker by that key and rebuilds its answer from the bot events after it,
+so a retried turn never feeds Rasa the same message twice.
 """
 
 from __future__ import annotations
@@ -90,10 +95,55 @@ def group_messages(raw: list[dict[str, Any]]) -> list[BotMessage]:
     return out
 
 
-def parse_tracker(tracker: dict[str, Any]) -> tuple[str | None, float | None, list, list[str]]:
-    """Intent, confidence, entities and actions of the last user message of a tracker."""
+KEY_FIELD = "idempotency_key"
+
+
+def event_key(event: dict[str, Any]) -> str | None:
+    """The idempotency key of a tracker user event (top-level or parse_data metadata)."""
+    for metadata in (event.get("metadata"), (event.get("parse_data") or {}).get("metadata")):
+        if isinstance(metadata, dict) and isinstance(metadata.get(KEY_FIELD), str):
+            return str(metadata[KEY_FIELD])
+    return None
+
+
+def user_event_index(events: list[dict[str, Any]], key: str | None = None) -> int | None:
+    """Index of the last user event (with idempotency key `key` when given), else None."""
+    return max(
+        (
+            i
+            for i, e in enumerate(events)
+            if e.get("event") == "user" and (key is None or event_key(e) == key)
+        ),
+        default=None,
+    )
+
+
+def bot_messages_after(events: list[dict[str, Any]], index: int) -> list[dict[str, Any]]:
+    """The bot events after user event `index` (until the next user event), as the REST
+    channel would have answered them: a text message, then its custom payload."""
+    raw: list[dict[str, Any]] = []
+    for event in events[index + 1 :]:
+        if event.get("event") == "user":
+            break
+        if event.get("event") != "bot":
+            continue
+        if isinstance(event.get("text"), str) and event["text"]:
+            raw.append({"text": event["text"]})
+        custom = (event.get("data") or {}).get("custom")
+        if isinstance(custom, dict):
+            raw.append({"custom": custom})
+    return raw
+
+
+def parse_tracker(
+    tracker: dict[str, Any], key: str | None = None
+) -> tuple[str | None, float | None, list, list[str]]:
+    """Intent, confidence, entities and actions of the last user message of a tracker
+    (of the last one carrying idempotency key `key` when it is there)."""
     events = tracker.get("events") or []
-    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=None)
+    last_user = user_event_index(events, key) if key else None
+    if last_user is None:
+        last_user = user_event_index(events)
     if last_user is None:
         return None, None, [], []
     parse = events[last_user].get("parse_data") or {}
@@ -102,9 +152,11 @@ def parse_tracker(tracker: dict[str, Any]) -> tuple[str | None, float | None, li
         {k: e.get(k) for k in ("entity", "value", "start", "end", "extractor") if k in e}
         for e in parse.get("entities") or []
     ]
+    following = events[last_user + 1 :]
+    next_user = next((i for i, e in enumerate(following) if e.get("event") == "user"), None)
     actions = [
         e["name"]
-        for e in events[last_user + 1 :]
+        for e in following[:next_user]
         if e.get("event") == "action" and e.get("name") and e["name"] != "action_listen"
     ]
     confidence = intent.get("confidence")
@@ -136,12 +188,16 @@ class RasaClient:
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._params = {"token": token} if token else {}
 
-    def send(self, sender: str, message: str) -> RasaTurn:
-        """Send `message` as `sender`; raise `RasaError` when there is no usable answer."""
+    def send(self, sender: str, message: str, key: str | None = None) -> RasaTurn:
+        """Send `message` as `sender` (with idempotency key `key` as metadata); raise
+        `RasaError` when there is no usable answer."""
+        payload: dict[str, Any] = {"sender": sender, "message": message}
+        if key:
+            payload["metadata"] = {KEY_FIELD: key}
         try:
             resp = self.http.post(
                 f"{self.base_url}/webhooks/rest/webhook",
-                json={"sender": sender, "message": message},
+                json=payload,
                 headers=self._headers,
                 timeout=self.timeout,
             )
@@ -155,11 +211,28 @@ class RasaClient:
         turn = RasaTurn(messages=messages, raw=raw)
         try:
             tracker = self.tracker(sender)
-            turn.intent, turn.confidence, turn.entities, turn.actions = parse_tracker(tracker)
+            turn.intent, turn.confidence, turn.entities, turn.actions = parse_tracker(tracker, key)
         except (httpx.HTTPError, ValueError):
             pass  # the reply matters more than the log detail
         if not messages:
             raise RasaEmptyReplyError("Rasa answered no text", turn)
+        return turn
+
+    def applied_turn(self, sender: str, key: str) -> RasaTurn | None:
+        """The turn of the message with idempotency key `key` if the tracker already holds
+        it, rebuilt from the bot events after it (messages may be empty: the turn broke
+        off, e.g. the action server died); None when Rasa never stored that message."""
+        try:
+            tracker = self.tracker(sender)
+        except (httpx.HTTPError, ValueError) as exc:
+            raise RasaUnavailableError(f"tracker: {type(exc).__name__}: {exc}") from exc
+        events = tracker.get("events") or []
+        index = user_event_index(events, key)
+        if index is None:
+            return None
+        raw = bot_messages_after(events, index)
+        turn = RasaTurn(messages=[m for m in group_messages(raw) if m.text], raw=raw)
+        turn.intent, turn.confidence, turn.entities, turn.actions = parse_tracker(tracker, key)
         return turn
 
     def tracker(self, sender: str) -> dict[str, Any]:

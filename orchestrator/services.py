@@ -100,6 +100,9 @@ def build_services(settings: Settings) -> Services:
         max_attempts=settings.worker_max_attempts,
         default_from=(settings.twilio_whatsapp_from or "").removeprefix("whatsapp:"),
         action_server_ok=lambda: holder["s"].action_server_ok(),
+        retry_window_s=settings.turn_retry_window_s,
+        patience_s=settings.turn_patience_s,
+        max_backoff_s=settings.turn_max_backoff_s,
     )
     worker = Worker(
         session_factory,
@@ -107,6 +110,8 @@ def build_services(settings: Settings) -> Services:
         concurrency=settings.worker_concurrency,
         poll_interval_s=settings.worker_poll_interval_s,
         stale_after_s=settings.worker_stale_after_s,
+        heartbeat_s=settings.worker_heartbeat_s,
+        metrics=metrics,
     )
     services = Services(
         settings,

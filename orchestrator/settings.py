@@ -73,8 +73,19 @@ class Settings(BaseSettings):
 
     worker_concurrency: int = 4
     worker_poll_interval_s: float = 1.0
-    worker_stale_after_s: float = 300.0
+    # A claim whose heartbeat (renewed every WORKER_HEARTBEAT_S) is older than this goes
+    # back to the queue: a crashed turn is retried within ~WORKER_STALE_AFTER_S + heartbeat.
+    worker_stale_after_s: float = 10.0
+    worker_heartbeat_s: float = 2.0
     worker_max_attempts: int = 3
+    # Infrastructure failures (Rasa, action server, database) are retried with bounded
+    # backoff for TURN_RETRY_WINDOW_S; after TURN_PATIENCE_S the shopper gets one "dame un
+    # momento" message; the apology is the last resort.
+    turn_retry_window_s: float = 120.0
+    turn_patience_s: float = 8.0
+    turn_max_backoff_s: float = 8.0
+    # The webhook answers 503 (Twilio retries) when storing takes longer than this.
+    webhook_store_timeout_s: float = 5.0
 
     log_level: str = "INFO"
     log_format: Literal["auto", "json", "console"] = "auto"
@@ -97,6 +108,8 @@ class Settings(BaseSettings):
             raise ValueError("LLM_PROVIDER=gemini needs GEMINI_API_KEY")
         if self.worker_concurrency < 1:
             raise ValueError("WORKER_CONCURRENCY must be at least 1")
+        if not 0 < self.worker_heartbeat_s < self.worker_stale_after_s:
+            raise ValueError("WORKER_HEARTBEAT_S must be positive and below WORKER_STALE_AFTER_S")
         return self
 
     @property

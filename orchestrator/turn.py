@@ -12,6 +12,9 @@ APOLOGY = (
     "Lo siento, tuve un problema técnico y no pude atender tu mensaje. "
     "Por favor intenta de nuevo en unos minutos."
 )
+# Sent once per message when a turn is being retried for a while (Rasa, action server or
+# database unavailable); the real answer follows.
+HOLD = "Dame un momento, por favor 🙏 Estoy revisando y ya te respondo."
 MEDIA_ONLY = (
     "¡Gracias por tu mensaje! Por ahora solo entiendo mensajes de texto. "
     "¿Me cuentas por escrito qué necesitas?"
@@ -46,4 +49,14 @@ class Turn:
     attempts: int
     received_at: datetime
     shop: Shop | None
+    key: str = ""
     log: dict[str, Any] = field(default_factory=dict)
+
+
+def idempotency_key(provider: str, provider_message_id: str) -> str:
+    """The idempotency key of an inbound message, passed to Rasa as message metadata.
+
+    Unique like the stored row (provider + provider message id) and stable across retries,
+    restarts and databases sharing one Rasa tracker store.
+    """
+    return f"{provider}:{provider_message_id}"

@@ -111,6 +111,21 @@ load_local_secrets() {
   done < "$file"
 }
 
+# Rasa's SQL tracker store (endpoints.yml): conversation state survives a Rasa restart. It
+# lives in the app's database by default (its own table, `events`): TRACKER_STORE_URL wins,
+# else DATABASE_URL, else the SQLite file of `make run`. Rasa's venv speaks psycopg2, and
+# runs from rasa_project/, so relative SQLite paths are made absolute from the repo root.
+tracker_store_env() {
+  local url="${TRACKER_STORE_URL:-${DATABASE_URL:-sqlite:///var/tendero.db}}"
+  case "$url" in
+    postgresql+psycopg://*) url="postgresql://${url#postgresql+psycopg://}" ;;
+    postgres://*) url="postgresql://${url#postgres://}" ;;
+    sqlite:////*) ;;
+    sqlite:///*) url="sqlite:///$ROOT/${url#sqlite:///}" ;;
+  esac
+  export TRACKER_STORE_URL="$url"
+}
+
 random_token() { "$RASA_PY" -c 'import secrets; print(secrets.token_urlsafe(32))'; }
 
 # Rasa listens on loopback only (RASA_HOST=0.0.0.0 for a private compose network), with no
@@ -121,7 +136,8 @@ cmd_run() {
   load_local_secrets
   [ -n "${RASA_TOKEN:-}" ] || die "RASA_TOKEN is not set (make run creates var/secrets.env)"
   [ -n "${ACTION_SERVER_TOKEN:-}" ] || die "ACTION_SERVER_TOKEN is not set (make run creates var/secrets.env)"
-  rasa run --enable-api --auth-token "$RASA_TOKEN" -i "${RASA_HOST:-127.0.0.1}" \
+  tracker_store_env
+  rasa run --enable-api --auth-token="$RASA_TOKEN" -i "${RASA_HOST:-127.0.0.1}" \
     --port "$RASA_PORT" --model "$model" \
     --endpoints endpoints.yml --credentials credentials.yml "$@"
 }
@@ -155,6 +171,7 @@ cmd_shell() {
   mkdir -p "$ROOT/var"
   load_local_secrets
   export ACTION_SERVER_TOKEN="${ACTION_SERVER_TOKEN:-$(random_token)}"
+  tracker_store_env
   ensure_action_server
   # The sender id carries the shop like WhatsApp traffic, "<shop>:<user>"; a terminal proves
   # no phone number, so it is a local user (never staff, never a client).

@@ -80,6 +80,8 @@ def rasa_server(
         "ACTION_ENDPOINT_URL": f"{action_server_url}/webhook",
         "RASA_TOKEN": RASA_TOKEN,
         "ACTION_SERVER_TOKEN": ACTION_SERVER_TOKEN,
+        # This session's conversations, never the developer's var/tendero.db.
+        "TRACKER_STORE_URL": f"sqlite:///{log.parent / 'tracker.db'}",
     }
     with log.open("wb") as out:
         process = subprocess.Popen(

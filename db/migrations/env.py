@@ -22,12 +22,19 @@ def _url() -> str:
     return context.get_x_argument(as_dictionary=True).get("url") or get_db_settings().url
 
 
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Only our tables: Rasa's SQL tracker store shares the database (its `events` table)
+    and must never show up in autogenerate or `alembic check`."""
+    return type_ != "table" or name in target_metadata.tables
+
+
 def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
 
 

@@ -117,8 +117,9 @@ def chat(body: ChatIn, services: ServicesDep) -> ChatOut:
                 to_number=to_number,
                 body=body.message,
                 status="processing",
-                locked_by="chat",
+                locked_by=services.worker.worker_id,
                 locked_at=utcnow(),
+                heartbeat_at=utcnow(),
                 attempts=1,
             )
         services.metrics.inc(
@@ -127,7 +128,8 @@ def chat(body: ChatIn, services: ServicesDep) -> ChatOut:
             provider="chat",
             duplicate=str(not stored.created).lower(),
         )
-        result = services.pipeline.process(stored.id)
+        with services.worker.holding(stored.id):  # heartbeated: never taken as abandoned
+            result = services.pipeline.process(stored.id)
     return ChatOut(
         replies=result.replies,
         turn_id=result.turn_id,

@@ -31,9 +31,21 @@ def health(services: ServicesDep, detailed: OpsAccessDep) -> JSONResponse:
     try:
         with session_scope(services.session_factory) as s:
             s.execute(text("SELECT 1"))
-            checks["database"] = {"ok": True, "queue_pending": queue.pending_count(s)}
+            checks["database"] = {
+                "ok": True,
+                "queue_pending": queue.pending_count(s),
+                "oldest_pending_s": round(queue.oldest_pending_age_s(s), 1),
+            }
     except Exception as exc:
         checks["database"] = {"ok": False, "error": type(exc).__name__}
+    worker = services.worker
+    checks["worker"] = {
+        "ok": worker.alive,
+        "worker_id": worker.worker_id,
+        "in_flight": worker.in_flight,
+        "database_ok": worker.db_ok,
+        "last_database_error": worker.last_db_error,
+    }
     checks["rasa"] = {"ok": services.rasa.status(), "url": services.settings.rasa_url}
     checks["action_server"] = {
         "ok": services.action_server_ok(),
@@ -70,9 +82,25 @@ def metrics(services: ServicesDep, allowed: OpsAccessDep) -> PlainTextResponse:
             raise HTTPException(404, detail="Not Found")
         raise HTTPException(401, detail="Invalid token", headers={"WWW-Authenticate": "Bearer"})
     body = services.metrics.render()
-    body += (
-        "# HELP tendero_worker_in_flight Turns being processed now\n"
-        "# TYPE tendero_worker_in_flight gauge\n"
-        f"tendero_worker_in_flight {services.worker.in_flight}\n"
-    )
+    gauges: dict[str, tuple[str, float]] = {
+        "tendero_worker_in_flight": ("Turns being processed now", services.worker.in_flight),
+        "tendero_worker_database_ok": (
+            "1 while the worker reaches the database",
+            int(services.worker.db_ok),
+        ),
+    }
+    try:
+        with session_scope(services.session_factory) as s:
+            gauges["tendero_queue_pending"] = (
+                "Inbound messages waiting or in flight",
+                queue.pending_count(s),
+            )
+            gauges["tendero_queue_oldest_pending_seconds"] = (
+                "Age of the oldest inbound message waiting or in flight",
+                round(queue.oldest_pending_age_s(s), 3),
+            )
+    except Exception:  # the database is down: the gauges above say so
+        pass
+    for name, (text_, value) in gauges.items():
+        body += f"# HELP {name} {text_}\n# TYPE {name} gauge\n{name} {value}\n"
     return PlainTextResponse(body, media_type="text/plain; version=0.0.4; charset=utf-8")

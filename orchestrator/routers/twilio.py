@@ -6,11 +6,13 @@ stored before Twilio gets its 200 with empty TwiML; the worker answers it off th
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Response
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from db.models import OutboundMessage, Shop
@@ -94,7 +96,21 @@ async def whatsapp(form: TwilioFormDep, services: ServicesDep) -> Response:
         {"url": fields.get(f"MediaUrl{i}", ""), "content_type": fields.get(f"MediaContentType{i}")}
         for i in range(msg.NumMedia)
     ]
-    created = await run_in_threadpool(_store, services, msg, media)
+    timeout_s = services.settings.webhook_store_timeout_s
+    try:
+        created = await asyncio.wait_for(
+            run_in_threadpool(_store, services, msg, media), timeout=timeout_s
+        )
+    except (TimeoutError, SQLAlchemyError) as exc:
+        # Not stored (or not yet): 503 makes Twilio retry; a retry of a message stored
+        # meanwhile is a no-op. Never hang for as long as Twilio waits.
+        services.metrics.inc(
+            m.WEBHOOK_UNAVAILABLE, "Inbound webhooks answered 503", reason=type(exc).__name__
+        )
+        log.error("twilio.inbound_store_failed", message_sid=msg.MessageSid, error=repr(exc))
+        raise HTTPException(
+            status_code=503, detail="busy, retry", headers={"Retry-After": "2"}
+        ) from exc
     services.metrics.inc(
         m.INBOUND,
         "Inbound messages received",

@@ -219,7 +219,8 @@ def test_rasa_stopped_gives_apology_and_error_row(
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{s.getsockname()[1]}"
-    with stack(rasa_url=dead) as client:
+    # A short retry window: the apology is the last resort once it is over.
+    with stack(rasa_url=dead, turn_retry_window_s=2, turn_patience_s=60) as client:
         send_whatsapp(client, phone, "hola")
         [log] = wait_for(lambda: turn_logs(e2e_sf, phone))
     assert not log.success and log.error_type == "rasa_unavailable"

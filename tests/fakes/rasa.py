@@ -29,8 +29,9 @@ def template_reply(
 class FakeRasa(FakeServer):
     """Answers `/webhooks/rest/webhook` with `responder(sender, message)`.
 
-    The tracker reports `intent` with confidence 0.97 and the action of the last payload.
-    `delay_s` makes every webhook call slow (for ordering tests).
+    The tracker holds every message (its metadata, `intent` with confidence 0.97, the
+    actions of its payloads and its bot messages), like Rasa's. `delay_s` makes every
+    webhook call slow (for ordering tests); `fail_next` answers the next n calls with 500.
     """
 
     def __init__(
@@ -43,7 +44,9 @@ class FakeRasa(FakeServer):
         self.responder = responder or template_reply("¡Hola! ¿En qué te puedo ayudar?")
         self.intent, self.delay_s = intent, delay_s
         self.messages: list[tuple[str, str]] = []
-        self._last: dict[str, tuple[str, list[dict[str, Any]]]] = {}
+        self.metadata: list[dict[str, Any] | None] = []
+        self.fail_next = 0
+        self._history: dict[str, list[dict[str, Any]]] = {}
 
     def handle(self, req: Request) -> Reply:
         if req.path == "/status":
@@ -55,34 +58,52 @@ class FakeRasa(FakeServer):
             sender, message = body["sender"], body["message"]
             if self.delay_s:
                 self.hang(self.delay_s)
+            if self.fail_next > 0:
+                self.fail_next -= 1
+                return json_reply(500, {"error": "fake Rasa failure"})
             self.messages.append((sender, message))
+            self.metadata.append(body.get("metadata"))
             answer = self.responder(sender, message)
-            self._last[sender] = (message, answer)
+            self._history.setdefault(sender, []).extend(
+                self._events(message, body.get("metadata"), answer)
+            )
             return json_reply(200, answer)
         if req.path.startswith("/conversations/") and req.path.endswith("/tracker"):
             sender = unquote(req.path.split("/")[2])
-            message, answer = self._last.get(sender, ("", []))
-            actions = [m["custom"].get("action") for m in answer if "custom" in m]
-            events = [
-                {"event": "action", "name": "action_listen"},
-                {
-                    "event": "user",
-                    "text": message,
-                    "parse_data": {
-                        "intent": {"name": self.intent, "confidence": 0.97},
-                        "entities": [
-                            {
-                                "entity": "producto",
-                                "value": "arroz",
-                                "start": 0,
-                                "end": 5,
-                                "extractor": "DIETClassifier",
-                            }
-                        ],
-                    },
-                },
-                *({"event": "action", "name": a} for a in actions if a),
-                {"event": "action", "name": "action_listen"},
-            ]
+            events = self._history.get(sender) or self._events("", None, [])
             return json_reply(200, {"sender_id": sender, "events": events})
         return json_reply(404, {"error": "not found"})
+
+    def _events(
+        self, message: str, metadata: dict[str, Any] | None, answer: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        actions = [m["custom"].get("action") for m in answer if "custom" in m]
+        bots: list[dict[str, Any]] = []
+        for m in answer:
+            if "text" in m:
+                bots.append({"event": "bot", "text": m["text"], "data": {}})
+            if "custom" in m:
+                bots.append({"event": "bot", "text": None, "data": {"custom": m["custom"]}})
+        return [
+            {"event": "action", "name": "action_listen"},
+            {
+                "event": "user",
+                "text": message,
+                "metadata": metadata or {},
+                "parse_data": {
+                    "intent": {"name": self.intent, "confidence": 0.97},
+                    "entities": [
+                        {
+                            "entity": "producto",
+                            "value": "arroz",
+                            "start": 0,
+                            "end": 5,
+                            "extractor": "DIETClassifier",
+                        }
+                    ],
+                },
+            },
+            *({"event": "action", "name": a} for a in actions if a),
+            *bots,
+            {"event": "action", "name": "action_listen"},
+        ]

@@ -117,8 +117,9 @@ def make_tracker(
     phone: str = SHOPPER,
     shop: str = "tienda",
     events: list[dict[str, Any]] | None = None,
+    metadata: dict[str, Any] | None = None,
 ) -> Tracker:
-    """A real rasa-sdk `Tracker` for one user message."""
+    """A real rasa-sdk `Tracker` for one user message (`metadata` as the orchestrator sends)."""
     ents = [{"entity": k, "value": v} for k, v in (entities or {}).items()]
     return Tracker(
         sender_id=f"{shop}:{phone}",
@@ -127,6 +128,7 @@ def make_tracker(
             "text": text,
             "intent": {"name": intent, "confidence": 0.99},
             "entities": ents,
+            **({"metadata": metadata} if metadata is not None else {}),
         },
         events=list(events or []),
         paused=False,

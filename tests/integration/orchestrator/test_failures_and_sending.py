@@ -31,7 +31,7 @@ def test_rasa_unreachable_gives_apology_and_error_row(
     fake_twilio: FakeTwilio,
     session_factory: sessionmaker[Session],
 ) -> None:
-    with app_client(rasa_url=_closed_port_url()) as client:
+    with app_client(rasa_url=_closed_port_url(), turn_retry_window_s=1) as client:
         post_signed(client, "/twilio/whatsapp", whatsapp_form("hola"))
         wait_for(lambda: fake_twilio.sent and logs(session_factory))
     assert [s.body for s in fake_twilio.sent] == [APOLOGY]
@@ -49,7 +49,7 @@ def test_empty_rasa_answer_with_action_server_down(
     session_factory: sessionmaker[Session],
 ) -> None:
     fake_rasa.responder = lambda sender, message: []
-    with app_client(action_server_url=_closed_port_url()) as client:
+    with app_client(action_server_url=_closed_port_url(), turn_retry_window_s=1) as client:
         post_signed(client, "/twilio/whatsapp", whatsapp_form("quiero arroz"))
         wait_for(lambda: fake_twilio.sent and logs(session_factory))
     assert fake_twilio.sent[0].body == APOLOGY
