@@ -110,9 +110,19 @@ class ActionAgregarProducto(TurnAction):
             if last_bot_payload(tracker)[0] == self.name():  # "¿Quieres algo más?" → "sí"
                 dispatcher.utter_message(response="utter_que_mas")
                 return []
-        items = split_items(latest_text(tracker))
-        if is_multi_item(latest_text(tracker)):
-            return add_many(turn, dispatcher, self.name(), items, shown_products(turn, tracker))
+        text = latest_text(tracker)
+        offer = pending_offer(tracker)
+        if offer is not None and not [w for w in catalog.terms(text) if not w.isdigit()]:
+            # "ok mándame las 2" after "¿Te anoto 2?": the offer, with the count said.
+            return take_offer(
+                turn, dispatcher, self.name(), offer[0], order_quantity(text) or offer[1]
+            )
+        if is_multi_item(text):
+            many = add_many(
+                turn, dispatcher, self.name(), split_items(text), shown_products(turn, tracker)
+            )
+            if many is not None:
+                return many
         try:
             quantity = parse_quantity(quantity_words(tracker))
         except QuantityError as err:
@@ -200,10 +210,11 @@ def add_many(
     action: str,
     items: list[Item],
     shown: list[Product] | None = None,
-) -> Events:
+) -> Events | None:
     """Add every item of a multi-item message; report each (added, ambiguous, short, absent).
 
     An item with no product words ("mándame 2 bultos y …") is the product just shown.
+    None when no piece names any product ("esa me gusta, me la mandas"): not a list.
     """
     # The search service reads with its own session: end this transaction first (SQLite).
     turn.session.commit()
@@ -212,6 +223,8 @@ def add_many(
         (item, *(_pick(turn, item.words) if item.words else (_only(last), last, True)))
         for item in items
     ]
+    if not any(product or candidates for _, product, candidates, _ in picks):
+        return None
     shown = []
     lines: list[str] = []
     mentioned: list[dict[str, Any]] = []

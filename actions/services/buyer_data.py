@@ -20,7 +20,8 @@ FIELDS = ("nombre", "cedula", "telefono", "email", "direccion", "barrio")
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _ID_LABEL = (
-    r"(?:c\.?\s?c\.?|cc|c[eé]dula(?: de ciudadan[ií]a)?|dni|c\.?\s?i\.?|c\.?\s?e\.?|rut|nit|"
+    r"(?:c\.?\s?c\.?|cc|c[eé]dula(?: de ciudadan[ií]a| de extranjer[ií]a)?|dni|c\.?\s?i\.?|"
+    r"carn[eé]t?(?: de extranjer[ií]a)?|c\.?\s?e\.?|rut|nit|pasaporte|ppt|"
     r"documento|doc|identificaci[oó]n|ine|curp|pasaporte|n[uú]mero de documento)"
 )
 _ID = re.compile(
@@ -63,7 +64,7 @@ _WORDS_ONLY = re.compile(r"^[A-Za-zÁÉÍÓÚÜÑáéíóúüñ'. -]+$")
 _SEPARATORS = re.compile(r"\s*(?:[,;\n|/]|\s-\s|\by\s+(?=(?:mi|el|la)\b))\s*")
 _FILLER = re.compile(
     r"^(?:hola|buenas|ok|okey|listo|dale|bueno|perdon|perdón|disculpa|ah|mis datos(?: son)?|"
-    r"aqui van|aquí van|ahi van|ahí van|te los paso|los datos|datos)[\s,:.!-]*",
+    r"aqui van|aquí van|ahi van|ahí van|te los paso|los datos|datos)\b[\s,:.!-]*",
     re.IGNORECASE,
 )
 _CORRECTION = re.compile(
@@ -168,6 +169,7 @@ def parse_buyer_data(
 def _free_text_fields(parts: list[str], found: dict[str, str], requested: str | None) -> None:
     """Name, address and barrio from the comma-separated pieces left."""
     leftovers: list[str] = []
+    parts = _join_address_tails(parts)
     for part in parts:
         label = _BARRIO_LABEL.match(part)
         if label and "barrio" not in found and len(part) > label.end():
@@ -255,6 +257,29 @@ def _looks_like_name(part: str) -> bool:
     if not _WORDS_ONLY.match(part) or not 1 <= len(words) <= 5:
         return False
     return not any(fold(w) in _NOT_NAME_WORDS for w in words)
+
+
+_ADDRESS_TAIL = re.compile(
+    r"^(?:casa|apto|apartamento|ap|dpto|depto|departamento|int|interior|torre|bloque|piso|"
+    r"oficina|of|local|lote|lt|mz|manzana|etapa|conjunto|edificio|unidad|portal)\b\.?\s*\w",
+    re.IGNORECASE,
+)
+
+
+def _join_address_tails(parts: list[str]) -> list[str]:
+    """ "Calle 37 Sur # 43A-50", "casa 12" → one address piece (people put a comma there)."""
+    out: list[str] = []
+    for part in parts:
+        previous = out[-1] if out else ""
+        if (
+            _ADDRESS_TAIL.match(part)
+            and any(ch.isdigit() for ch in previous)
+            and (_ADDRESS.search(previous) or _ADDRESS_LABEL.search(previous))
+        ):
+            out[-1] = f"{previous}, {part}"
+            continue
+        out.append(part)
+    return out
 
 
 def is_correction(text: str) -> bool:

@@ -29,7 +29,9 @@ _STOP_WORDS = """a al con de del el en la las lo los mi para por sin su un una u
     cinco seis siete ocho nueve diez docena docenas media par ese esa eso este esta esto
     si no claro dale listo ok bueno va perfecto gracias agregalo agregala agregalos agregalas
     llevalo llevala mandame enviame anotame apuntame echame mandeme deme regalame separame
-    esos esas estos estas aquel aquella ponle mejor entonces pues tambien porfavor plis"""
+    esos esas estos estas aquel aquella ponle mejor entonces pues tambien porfavor plis
+    ya nomas noma gusta gustan encanta mandas manda envias apartas aparta separas separa
+    llevas lleva quieres quiere please pls xfa"""
 _STOP = frozenset(_STOP_WORDS.split())
 
 
@@ -295,6 +297,10 @@ PACKAGING = frozenset(
 )  # fmt: skip
 
 
+# Adjectives that may come before the noun in Spanish ("un buen taladro").
+_LEAD_ADJECTIVES = frozenset({"buen", "bueno", "buena", "nuevo", "nueva", "gran", "mejor", "otro"})
+
+
 @dataclass(frozen=True)
 class Focus:
     """The products a request is about, and whether the shop sells what it names."""
@@ -330,9 +336,9 @@ def focus(query: str, found: Sequence[Product], *, phrase: bool) -> Focus:
     related = [p for p in found if _related(words, p) > 0]
     if not related:
         return Focus(list(found), available=not phrase)
-    head = next((w for w in words if w not in PACKAGING), words[0])
+    head = next((w for w in words if w not in PACKAGING and w not in _LEAD_ADJECTIVES), words[0])
     coverage = max(_hits(words, p) for p in related) / len(words)
-    if phrase and not any(_hits([head], p) for p in related) and coverage < 0.5:
+    if phrase and not any(_hits([head], p) for p in related) and coverage < 0.67:
         return Focus(related, available=False)
     numbers = [w for w in terms(query) if w.isdigit()]  # sizes: "talla 40", "6 litros"
 
