@@ -95,7 +95,16 @@ def idempotency_key(shop: str, user_id: str, message_id: str) -> str:
     return "chat-" + hashlib.sha256(scoped).hexdigest()[:48]
 
 
-@router.post("/chat", dependencies=[ChatAccess])
+@router.post(
+    "/chat",
+    dependencies=[ChatAccess],
+    responses={
+        400: {"description": "malformed request body"},
+        401: {"description": "CHAT_TOKEN required (outside development)"},
+        404: {"description": "unknown shop, or local channels off"},
+        413: {"description": "request body too large"},
+    },
+)
 def chat(body: ChatIn, services: ServicesDep) -> ChatOut:
     """Run one turn synchronously (idempotent per shop, user and `message_id`)."""
     user_id = local_user_id(body.channel, body.user)
