@@ -58,6 +58,12 @@ def open_order(turn: Turn) -> Order | None:
     return order
 
 
+def say_empty_cart(dispatcher: CollectingDispatcher, action: str) -> Events:
+    """Tell the shopper the cart is empty (no events)."""
+    say(dispatcher, action, EMPTY_CART, {"order": None})
+    return []
+
+
 def open_cart_or_say_empty(
     turn: Turn, dispatcher: CollectingDispatcher, action: str
 ) -> Order | None:
@@ -368,9 +374,18 @@ class ActionQuitarProducto(TurnAction):
     action_name = "action_quitar_producto"
 
     def handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
-        order = open_cart_or_say_empty(turn, dispatcher, self.name())
-        if order is None:
-            return []
+        current = open_order(turn)
+        if current is None or not current.items:
+            # Nothing to remove: "los de nitrilo, 12 pares" read as a change is a pick.
+            from actions.interpret import ground  # interpret builds on this module
+
+            return ground(
+                turn,
+                dispatcher,
+                tracker,
+                lambda: say_empty_cart(dispatcher, self.name()),
+            )
+        order = current
         in_cart = [item.product for item in order.items]
         text = latest_text(tracker)
         phrase = entity(tracker, "producto") or text

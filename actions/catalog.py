@@ -17,6 +17,10 @@ from actions.turn import Turn, TurnAction, entity, latest_text
 from db.models import Product
 
 SHOW_MAX = 5
+_ADD_ON = re.compile(
+    r"^\s*(y|tambien|ademas|y tambien|agregale|sumale|ponle)\s+(un|una|unos|unas|\d+|dos|tres|"
+    r"cuatro|cinco|seis|media|otr[oa]s?)\b"
+)
 _CHEAP = re.compile(r"m[aá]s (barat|econ[oó]mic)|menor precio")
 _PRICEY = re.compile(r"m[aá]s (car[oa]|costos)|mayor precio")
 
@@ -239,6 +243,11 @@ class ActionBuscarProducto(TurnAction):
     def handle(
         self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> list[dict[str, Any]]:
+        if _ADD_ON.search(catalog.fold(latest_text(tracker))) and "?" not in latest_text(tracker):
+            # "y una cometa" while buying is one more line, not a question.
+            from actions.cart import ActionAgregarProducto  # cart builds on this module
+
+            return ActionAgregarProducto().handle(turn, dispatcher, tracker)
         selection = select_products(turn, tracker)
         products = selection.products
         if not products:

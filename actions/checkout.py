@@ -8,7 +8,13 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.cart import EMPTY_CART, open_cart_or_say_empty, order_text
+from actions.cart import (
+    EMPTY_CART,
+    open_cart_or_say_empty,
+    open_order,
+    order_text,
+    say_empty_cart,
+)
 from actions.catalog import last_bot_payload
 from actions.interpret import ground
 from actions.respond import say
@@ -36,9 +42,16 @@ class ActionConfirmarPedido(TurnAction):
     action_name = "action_confirmar_pedido"
 
     def handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
-        order = open_cart_or_say_empty(turn, dispatcher, self.name())
-        if order is None:
-            return []
+        current = open_order(turn)
+        if current is None or not current.items:
+            # "ya, la que haya nomás" after "¿Te anoto 1?" is not a request for a summary.
+            return ground(
+                turn,
+                dispatcher,
+                tracker,
+                lambda: say_empty_cart(dispatcher, self.name()),
+            )
+        order = current
         if order.state == "pendiente" and last_bot_payload(tracker)[0] == self.name():
             # "sí, confirmo" right after the summary is the answer to "¿Confirmas?", not a
             # request for the summary again: start the checkout.

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.cart import ActionAgregarProducto
-from actions.catalog import ActionBuscarProducto, shown_products
+from actions.catalog import ActionBuscarProducto, pending_offer, shown_products
 from actions.services import catalog
 from actions.services.quantities import find_quantity
 from actions.turn import Turn, TurnAction, latest_text
@@ -80,17 +81,32 @@ class ActionInterpretar(TurnAction):
 
 
 def ground(
-    turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker, response: str
+    turn: Turn,
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    response: str | Callable[[], list[dict[str, Any]]],
 ) -> list[dict[str, Any]]:
-    """A reference to the shown products → add; a catalog match → search; else `response`."""
+    """What the message means here, whatever intent the NLU gave it.
+
+    A pending offer ("¿Te anoto 12?") or a reference to the shown products → add; a
+    catalog match → search; otherwise `response` (a domain response name, or a callable
+    giving the action's own answer).
+    """
     text = latest_text(tracker)
     shown = shown_products(turn, tracker)
-    if shown and refers_to_shown(text, shown):
+    offered = pending_offer(tracker) is not None and not _content(text)
+    if offered or (shown and refers_to_shown(text, shown)):
         return _delegate(ActionAgregarProducto(), "reference", turn, dispatcher, tracker)
     if catalog_query(turn, text):
         return _delegate(ActionBuscarProducto(), "catalog", turn, dispatcher, tracker)
+    if callable(response):
+        return response()
     dispatcher.utter_message(response=response)
     return []
+
+
+def _content(text: str) -> list[str]:
+    return [w for w in catalog.terms(text) if not w.isdigit()]
 
 
 def _delegate(

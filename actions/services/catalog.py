@@ -251,9 +251,29 @@ def resolve_reference(text: str, shown: Sequence[Product]) -> Product | None:
     best = best_name_match(text, shown)
     if best is not None:
         return best
+    by_size = _by_size(text, shown)
+    if by_size is not None:
+        return by_size
     if len(shown) == 1 and (set(tokens) & _DEMONSTRATIVES or not _content(text)):
         return shown[0]
     return None
+
+
+def sizes(text: str) -> list[str]:
+    """The numbers written in `text` ("1/2" → ["1", "2"], "1.5 litros" → ["1", "5"])."""
+    return re.findall(r"\d+", fold(text))
+
+
+def _by_size(text: str, shown: Sequence[Product]) -> Product | None:
+    """The one shown product whose name holds every number of `text` ("el de 60")."""
+    wanted = sizes(text)
+    if not wanted:
+        return None
+    fits = [p for p in shown if all(n in re.findall(r"\d+", fold(p.name)) for n in wanted)]
+    if len(fits) > 1:  # "6 x 1" vs "6 x 1 5/8": the one with no other numbers
+        exact = [p for p in fits if len(re.findall(r"\d+", fold(p.name))) == len(set(wanted))]
+        fits = exact or fits
+    return fits[0] if len(fits) == 1 else None
 
 
 _PRICE_WORDS = frozenset({"barato", "barata", "caro", "cara", "economico", "economica", "costoso"})
@@ -340,7 +360,7 @@ def focus(query: str, found: Sequence[Product], *, phrase: bool) -> Focus:
     coverage = max(_hits(words, p) for p in related) / len(words)
     if phrase and not any(_hits([head], p) for p in related) and coverage < 0.67:
         return Focus(related, available=False)
-    numbers = [w for w in terms(query) if w.isdigit()]  # sizes: "talla 40", "6 litros"
+    numbers = sizes(query)  # "talla 40", "6 litros", "fierro de 1/2"
 
     def fit(p: Product) -> tuple[int, int, int]:
         # Name words asked for, sizes asked for, then fewer sizes nobody asked for ("6 x 1"
