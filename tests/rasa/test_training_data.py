@@ -70,8 +70,8 @@ def test_held_out_examples_are_not_in_training(held_out: dict[str, list[str]]) -
     (find the training example you copied from somewhere else, not from the message)."""
     assert sum(len(examples) for examples in held_out.values()) >= 300
     train = {_plain(e) for examples in TRAIN.values() for e in examples}
-    leaked = [e for examples in held_out.values() for e in examples if _plain(e) in train]
-    assert len(leaked) == 0, f"{len(leaked)} test examples are also training examples"
+    leaked = sum(_plain(e) in train for examples in held_out.values() for e in examples)
+    assert leaked == 0, f"{leaked} test examples are also training examples"
 
 
 def test_most_training_products_are_not_demo_catalog_products() -> None:
