@@ -5,7 +5,7 @@
 #   scripts/rasa.sh train        train if config.yml/domain/data changed (content hash)
 #   scripts/rasa.sh model-path   print the model for the current hash, exit 1 if missing
 #   scripts/rasa.sh run          rasa run --enable-api on $RASA_PORT (default 5005)
-#   scripts/rasa.sh test         held-out NLU test + test stories, reports in reports/rasa/
+#   scripts/rasa.sh test         held-out + real-style NLU tests, calibration, test stories
 #   scripts/rasa.sh test-dev     NLU test on the dev set (tests/nlu_dev.yml), not gating
 #   scripts/rasa.sh shell        talk to the bot in a terminal (starts the action server)
 set -euo pipefail
@@ -17,6 +17,9 @@ REPORTS="$ROOT/reports/rasa"
 KEEP_MODELS="${KEEP_MODELS:-3}"
 MIN_INTENT_F1="${MIN_INTENT_F1:-0.95}"
 MIN_ENTITY_F1="${MIN_ENTITY_F1:-0.90}"
+# Real-style set (tests/nlu_realstyle.yml: other shops' shoppers, written independently).
+MIN_REALSTYLE_ACC="${MIN_REALSTYLE_ACC:-0.92}"
+MIN_REALSTYLE_F1="${MIN_REALSTYLE_F1:-0.90}"
 
 export RASA_TELEMETRY_ENABLED=false
 export SQLALCHEMY_SILENCE_UBER_WARNING=1
@@ -200,9 +203,35 @@ sys.exit(0 if ok else 1)
 PY
 }
 
-# NLU test of one file: nlu_test MODEL FILE OUT
+# Intent accuracy and macro-F1 on the real-style set; fail below the thresholds.
+check_realstyle() {
+  "$RASA_PY" - "$REPORTS/realstyle" "$MIN_REALSTYLE_ACC" "$MIN_REALSTYLE_F1" <<'PY'
+import json, sys
+from pathlib import Path
+out, min_acc, min_f1 = Path(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
+intent = json.loads((out / "intent_report.json").read_text())
+acc, f1 = intent["accuracy"], intent["macro avg"]["f1-score"]
+entity_path = out / "DIETClassifier_report.json"
+if entity_path.exists():
+    entity = json.loads(entity_path.read_text())["micro avg"]["f1-score"]
+    print(f"real-style entity F1 (micro): {entity:.4f} (not gating)")
+print(f"real-style intent accuracy: {acc:.4f} (min {min_acc}); macro-F1: {f1:.4f} (min {min_f1})")
+ok = acc >= min_acc and f1 >= min_f1
+print("real-style NLU scores: " + ("OK" if ok else "BELOW THRESHOLD"))
+sys.exit(0 if ok else 1)
+PY
+}
+
+# NLU test of one file: nlu_test MODEL FILE OUT (--successes: calibration needs every
+# prediction's confidence).
 nlu_test() {
-  rasa test nlu --model "$1" --nlu "$2" --domain domain --out "$3" --no-plot
+  rasa test nlu --model "$1" --nlu "$2" --domain domain --out "$3" --no-plot --successes
+}
+
+# The real-style set stays blind: only its aggregate scores are kept (no messages, no
+# error lists), so that nobody tunes the training data on its messages.
+blind_realstyle() {
+  rm -f "$REPORTS/realstyle"/*_errors.json "$REPORTS/realstyle"/*_successes.json
 }
 
 # The dev set is for reading errors while improving data/; its score does not gate.
@@ -223,12 +252,21 @@ cmd_test() {
   rm -rf "$REPORTS"; mkdir -p "$REPORTS"
   echo "rasa.sh: held-out NLU test (tests/nlu_test.yml) ..."
   nlu_test "$model" tests/nlu_test.yml "$REPORTS/nlu"
+  echo "rasa.sh: real-style NLU test (tests/nlu_realstyle.yml, aggregate scores only) ..."
+  nlu_test "$model" tests/nlu_realstyle.yml "$REPORTS/realstyle" >"$REPORTS/realstyle.log" 2>&1 \
+    || { blind_realstyle; die "real-style NLU test failed to run (see reports/rasa/realstyle.log)"; }
+  echo "rasa.sh: intent confidence calibration (held-out + real-style) ..."
+  "$RASA_PY" "$ROOT/scripts/nlu_calibration.py" "$REPORTS/nlu" "$REPORTS/realstyle" \
+    --json "$REPORTS/calibration.json" --config "$PROJECT/config.yml" || true
+  blind_realstyle
+  rm -f "$REPORTS/realstyle.log"
   echo "rasa.sh: end-to-end test stories (tests/stories/) ..."
   local rc=0
   # --e2e runs each story's user text through NLU too: intents and entities must match.
   rasa test core --model "$model" --stories tests/stories --out "$REPORTS/core" \
     --e2e --fail-on-prediction-errors --no-plot || rc=$?
   check_scores || rc=1
+  check_realstyle || rc=1
   # Known failures are run and reported every time, but do not fail the build.
   local kf="$PROJECT/tests/known_failures" failed n
   if compgen -G "$kf/test_*.yml" >/dev/null; then

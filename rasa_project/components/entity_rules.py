@@ -251,7 +251,11 @@ def _quantities(text: str, entities: list[dict[str, Any]], add: bool) -> list[di
         if any(e["start"] < end and start < e["end"] for e in kept + added):
             continue
         value = text[start:end]
-        added.append({"entity": QUANTITY, "start": start, "end": end, "value": value})
+        quantity = {"entity": QUANTITY, "start": start, "end": end, "value": value}
+        # Same extractor as the phrase it counts: `rasa test nlu` groups entities by it.
+        if "extractor" in entity:
+            quantity["extractor"] = entity["extractor"]
+        added.append(quantity)
     return sorted(kept + added, key=lambda e: e["start"])
 
 

@@ -32,7 +32,7 @@ def _examples(path: Path) -> dict[str, list[str]]:
         if match := re.match(r"\s*- intent: (\w+)", line):
             intent = match.group(1)
             found.setdefault(intent, [])
-        elif intent and (match := re.match(r"\s{6}- (.+)", line)):
+        elif intent and (match := re.match(r"\s{4,}- (.+)", line)):  # any block indent
             found[intent].append(match.group(1))
         elif re.match(r"\s*- (regex|lookup|synonym):", line):
             intent = None
@@ -50,6 +50,8 @@ def _merged(paths: list[Path]) -> dict[str, list[str]]:
 TRAIN = _merged(sorted((PROJECT / "data" / "nlu").glob("*.yml")))
 HELD_OUT = _merged([PROJECT / "tests" / "nlu_test.yml"])
 DEV = _merged([PROJECT / "tests" / "nlu_dev.yml"])
+# Written independently in other shops' registers; only its aggregate scores may be read.
+REALSTYLE = _merged([PROJECT / "tests" / "nlu_realstyle.yml"])
 
 
 @pytest.mark.parametrize("intent", INTENTS)
@@ -59,12 +61,17 @@ def test_every_contract_intent_has_enough_examples(intent: str) -> None:
     assert len(HELD_OUT.get(intent, [])) >= 10
 
 
-@pytest.mark.parametrize("held_out", [HELD_OUT, DEV], ids=["nlu_test", "nlu_dev"])
+@pytest.mark.parametrize(
+    "held_out", [HELD_OUT, DEV, REALSTYLE], ids=["nlu_test", "nlu_dev", "nlu_realstyle"]
+)
 def test_held_out_examples_are_not_in_training(held_out: dict[str, list[str]]) -> None:
-    """The held-out and dev files measure generalisation only if no example was trained on."""
+    """The held-out, dev and real-style files measure generalisation only if no example was
+    trained on. The failure message gives only a count: the real-style set stays blind
+    (find the training example you copied from somewhere else, not from the message)."""
+    assert sum(len(examples) for examples in held_out.values()) >= 300
     train = {_plain(e) for examples in TRAIN.values() for e in examples}
-    leaked = [e for examples in held_out.values() for e in examples if _plain(e) in train]
-    assert leaked == []
+    leaked = sum(_plain(e) in train for examples in held_out.values() for e in examples)
+    assert leaked == 0, f"{leaked} test examples are also training examples"
 
 
 def test_most_training_products_are_not_demo_catalog_products() -> None:

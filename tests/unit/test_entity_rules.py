@@ -203,6 +203,18 @@ def test_articles_are_not_quantities_and_numbers_before_products_are(
     assert _tidy(text, predicted) == expected
 
 
+def test_an_added_quantity_keeps_the_extractor_of_its_product() -> None:
+    """`rasa test nlu` groups predicted entities by extractor: a new one must carry it."""
+    text = "me llevo 2 collares antipulgas"
+    product = {"entity": "producto", "start": 11, "end": 30, "value": "collares antipulgas"}
+    tidied = entity_rules.tidy_entities(text, [{**product, "extractor": "DIETClassifier"}],
+                                        "comprar", None, None)  # fmt: skip
+    assert [(e["value"], e.get("extractor")) for e in tidied] == [
+        ("2", "DIETClassifier"),
+        ("collares antipulgas", "DIETClassifier"),
+    ]
+
+
 def test_no_quantity_is_added_where_the_intent_has_none() -> None:
     text = "estado del pedido 45 termos"
     allowed = {"estado_pedido": ["producto"]}
