@@ -109,6 +109,10 @@ test: $(APP_STAMP) $(RASA_STAMP) browser-deps train ## Set up and run the whole 
 	@$(PY) -m pytest $(PYTEST_ARGS)
 	@bash scripts/rasa.sh test
 
+.PHONY: test-conversations
+test-conversations: $(APP_STAMP) $(RASA_STAMP) train ## Shopper conversations on the real stack: 'conversations: P/N passed' per shop
+	@$(PY) -m pytest tests/conversations -q -s $(PYTEST_ARGS)
+
 .PHONY: test-fast
 test-fast: $(APP_STAMP) ## Unit and integration tests only (no Rasa, no browser)
 	@$(PY) -m pytest tests/unit tests/integration $(PYTEST_ARGS)
