@@ -164,7 +164,7 @@ def select_products(turn: Turn, tracker: Tracker, *, k: int = SHOW_MAX) -> Selec
         by_name = [p for p in found if catalog.name_hits(query, p) > 0]
         found = sorted(
             by_name or found, key=lambda p: p.price, reverse=bool(_PRICEY.search(folded))
-        )
+        )[:1]  # "lo más barato": the one product, so "dame 3 de ese" knows which
     return Selection(query, found, available=available)
 
 

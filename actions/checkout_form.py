@@ -162,7 +162,10 @@ class ValidateDatosClienteForm(FormValidationAction):
         # this message holds, so a field it did not find keeps its value from before.
         requested = tracker.get_slot("requested_slot")
         for slot in tracker.slots_to_validate():
-            if slot in FIELD_NAMES and slot not in parsed and slot != requested:
+            # The asked slot keeps Rasa's whole-text value only when the message held no
+            # other field ("perdón, es jr. huáscar 1245" is an address, not the barrio).
+            keep = slot == requested and not parsed
+            if slot in FIELD_NAMES and slot not in parsed and not keep:
                 events.append(SlotSet(slot, _value_before_message(tracker, slot)))
         return events
 

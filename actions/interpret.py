@@ -10,8 +10,10 @@ Catalogs are per shop and change daily, so the model cannot know them — this a
 3. anything else gets the designer's response (`utter_ofrecer_ayuda` for low confidence,
    `utter_fuera_de_alcance` for off-topic).
 
-Which one fired is in the facts (`grounded`: `reference` | `catalog`) and in the action
-log line `grounded_intent`, so it shows in the turn log and can be counted.
+It hands the turn to the action that does the work as a `FollowupAction`, so the turn log's
+`actions` reads e.g. `action_interpretar, action_agregar_producto`, the rules that follow
+("sí" after "¿Confirmas?") see the real action, and `intent_stats.grounded_turns` counts
+it. The action log line is `grounded_intent`.
 """
 
 from __future__ import annotations
@@ -22,16 +24,25 @@ from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.cart import ActionAgregarProducto
-from actions.catalog import ActionBuscarProducto, pending_offer, shown_products
+from actions.catalog import pending_offer, shown_products
 from actions.services import catalog
 from actions.services.quantities import find_quantity
 from actions.turn import Turn, TurnAction, latest_text
 
 log = logging.getLogger(__name__)
 
+_DONE = re.compile(
+    r"\b(es todo|eso es todo|eso seria todo|seria todo|eso nomas|nada mas|solo eso|"
+    r"eso era todo|por ahora es todo|ya es todo|listo eso|con eso|eso no mas|nomas eso)\b"
+)
+_YES = re.compile(
+    r"\b(si|dale|ok|okey|bueno|listo|ya|va|claro|de una|perfecto|hagale|las que haya|"
+    r"la que haya|lo que haya|las que tengas|los que tengas|anotalas|anotalos|ponlas|ponlos|"
+    r"esas|esos|mandalas|mandalos|mandamelas|mandamelos|me sirve|me sirven|sirve|sirven)\b"
+)
 _ADD_WORDS = re.compile(
     r"\b(quiero|quisiera|dame|deme|mandame|mandeme|echame|ponme|agregame|agrega|llevo|"
     r"me llevo|la quiero|lo quiero|esa|ese|esos|esas|de esas|de esos|listo|dale|anotame|"
@@ -93,32 +104,39 @@ def ground(
     giving the action's own answer).
     """
     text = latest_text(tracker)
+    folded = catalog.fold(text)
     shown = shown_products(turn, tracker)
-    offered = pending_offer(tracker) is not None and not _content(text)
-    if offered or (shown and refers_to_shown(text, shown)):
-        return _delegate(ActionAgregarProducto(), "reference", turn, dispatcher, tracker)
-    if catalog_query(turn, text):
-        return _delegate(ActionBuscarProducto(), "catalog", turn, dispatcher, tracker)
+    done = bool(_DONE.search(folded))
+    if done and _has_cart(turn):
+        return _follow("action_confirmar_pedido", "done", tracker)
+    offered = pending_offer(tracker) is not None and not _content(text) and _YES.search(folded)
+    if offered or (shown and not done and refers_to_shown(text, shown)):
+        return _follow("action_agregar_producto", "reference", tracker)
+    if not done and catalog_query(turn, text):
+        return _follow("action_buscar_producto", "catalog", tracker)
     if callable(response):
         return response()
     dispatcher.utter_message(response=response)
     return []
 
 
+def _has_cart(turn: Turn) -> bool:
+    from actions.cart import open_order
+
+    order = open_order(turn)
+    return order is not None and bool(order.items)
+
+
+def _follow(action: str, kind: str, tracker: Tracker) -> list[dict[str, Any]]:
+    """Hand the turn to the action that does this work, as its own Rasa action.
+
+    A FollowupAction (rather than calling its code inline) keeps the conversation's record
+    true: the rules that follow ("sí" after "¿Confirmas?") see the real action.
+    """
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    log.info("grounded_intent kind=%s from=%s as=%s", kind, intent, action)
+    return [FollowupAction(action)]
+
+
 def _content(text: str) -> list[str]:
     return [w for w in catalog.terms(text) if not w.isdigit()]
-
-
-def _delegate(
-    action: TurnAction, kind: str, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker
-) -> list[dict[str, Any]]:
-    """Run `action`'s work in this turn and mark its facts with how it was grounded."""
-    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-    log.info("grounded_intent kind=%s from=%s as=%s", kind, intent, action.name())
-    before = len(dispatcher.messages)
-    events = [*action.handle(turn, dispatcher, tracker), *action.after(tracker)]
-    for message in dispatcher.messages[before:]:
-        custom = message.get("custom")
-        if isinstance(custom, dict) and isinstance(custom.get("facts"), dict):
-            custom["facts"]["grounded"] = kind
-    return events

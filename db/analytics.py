@@ -43,7 +43,7 @@ intent_stats = Table(
     "intent_stats", views,
     Column("shop_id", Integer), Column("intent", String), Column("turns", Integer),
     Column("avg_confidence", Float), Column("fallback_or_error", Integer),
-    Column("fallback_or_error_rate", Float),
+    Column("fallback_or_error_rate", Float), Column("grounded_turns", Integer),
 )  # fmt: skip
 error_stats = Table(
     "error_stats", views,

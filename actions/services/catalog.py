@@ -31,7 +31,7 @@ _STOP_WORDS = """a al con de del el en la las lo los mi para por sin su un una u
     llevalo llevala mandame enviame anotame apuntame echame mandeme deme regalame separame
     esos esas estos estas aquel aquella ponle mejor entonces pues tambien porfavor plis
     ya nomas noma gusta gustan encanta mandas manda envias apartas aparta separas separa
-    llevas lleva quieres quiere please pls xfa"""
+    llevas lleva quieres quiere please pls xfa todo toda todos nada seria sería"""
 _STOP = frozenset(_STOP_WORDS.split())
 
 

@@ -103,6 +103,7 @@ _UNIT = (
 )
 _COUNT = re.compile(
     rf"(?<![\w./#])(?<!x\s)(?<!talla\s)(?<!etapa\s)(?<!modelo\s)(?<!numero\s)"
+    rf"(?<!el de\s)(?<!la de\s)(?<!los de\s)(?<!las de\s)(?<!rin\s)"
     rf"(\d+|un|una|uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|"
     rf"quince|veinte|treinta|cuarenta|cincuenta|cien|media docena|una docena|un par)\b"
     rf"(?!\s*(?:{_UNIT}\b|[./x]\d))",

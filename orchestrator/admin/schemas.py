@@ -74,6 +74,7 @@ class IntentStat(BaseModel):
     avg_confidence: float | None
     fallback_or_error: int
     fallback_or_error_rate: float
+    grounded_turns: int = 0  # re-read by the catalog-grounded check (docs/CONTRACTS.md)
 
 
 class ErrorStat(BaseModel):

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from db import analytics
 from db.migrate import current_revision, downgrade, upgrade
 from db.session import make_engine, make_session_factory
-from tests.integration.admin.data import Known, at, seed_known
+from tests.integration.admin.data import Known, at, log_turn, seed_known
 
 approx = pytest.approx
 
@@ -90,6 +90,24 @@ def test_intent_stats(session: Session, known: Known) -> None:
         assert r["avg_confidence"] == approx(conf) and r["fallback_or_error_rate"] == approx(share)
     b = _rows(session, analytics.intent_stats, known.shop_b.id)
     assert [(r["intent"], r["turns"]) for r in b] == [("saludar", 1)]
+
+
+def test_intent_stats_counts_grounded_turns(session: Session, known: Known) -> None:
+    """A turn the catalog-grounded check handed to a real action is counted."""
+    log_turn(
+        session,
+        known.shop_b,
+        "+573005550000",
+        at(20, 10),
+        intent="fuera_de_alcance",
+        actions=["action_interpretar", "action_buscar_producto"],
+        facts={"products": []},
+    )
+    log_turn(session, known.shop_b, "+573005550000", at(20, 11), intent="fuera_de_alcance")
+    session.commit()
+    rows = {r["intent"]: r for r in _rows(session, analytics.intent_stats, known.shop_b.id)}
+    assert (rows["fuera_de_alcance"]["turns"], rows["fuera_de_alcance"]["grounded_turns"]) == (2, 1)
+    assert rows["saludar"]["grounded_turns"] == 0
 
 
 def test_error_stats(session: Session, known: Known) -> None:

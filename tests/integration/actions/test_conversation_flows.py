@@ -117,28 +117,44 @@ def test_the_form_reads_every_field_of_one_message(sales_shop: SalesShop) -> Non
     assert slots["direccion"] == "calle 10 # 43-12 casa 2"
 
 
-def test_a_fallback_after_a_single_product_is_an_add(
-    sales_shop: SalesShop, session: Session
-) -> None:
-    shown = {"productos_mostrados": [sales_shop.products["licuadora"].id]}
-    tracker = make_tracker("listo mandame una", intent="nlu_fallback", slots=shown)
+def _interpret(tracker: Any) -> tuple[CollectingDispatcher, list[dict[str, Any]]]:
     dispatcher = CollectingDispatcher()
-    asyncio.run(ActionInterpretar().run(dispatcher, tracker, {}))
-    assert _cart(session) == {"Licuadora Oster 3 velocidades": 1}
-    assert dispatcher.messages[0]["custom"]["facts"]["grounded"] == "reference"
+    events = asyncio.run(ActionInterpretar().run(dispatcher, tracker, {}))
+    return dispatcher, events
+
+
+def _followup(events: list[dict[str, Any]]) -> str | None:
+    return next((e["name"] for e in events if e.get("event") == "followup"), None)
+
+
+def test_a_fallback_after_a_single_product_is_an_add(sales_shop: SalesShop) -> None:
+    shown = {"productos_mostrados": [sales_shop.products["licuadora"].id]}
+    _, events = _interpret(make_tracker("listo mandame una", intent="nlu_fallback", slots=shown))
+    assert _followup(events) == "action_agregar_producto"
 
 
 def test_a_bare_product_name_is_a_catalog_query_and_small_talk_is_not(
     sales_shop: SalesShop,
 ) -> None:
-    dispatcher = CollectingDispatcher()
-    asyncio.run(
-        ActionInterpretar().run(
-            dispatcher, make_tracker("licuadora", intent="fuera_de_alcance"), {}
-        )
+    _, events = _interpret(make_tracker("licuadora", intent="fuera_de_alcance"))
+    assert _followup(events) == "action_buscar_producto"
+    dispatcher, events = _interpret(
+        make_tracker("cuentame un chiste de pepito", intent="fuera_de_alcance")
     )
-    assert dispatcher.messages[0]["custom"]["facts"]["grounded"] == "catalog"
-    dispatcher = CollectingDispatcher()
-    tracker = make_tracker("cuentame un chiste de pepito", intent="fuera_de_alcance")
-    asyncio.run(ActionInterpretar().run(dispatcher, tracker, {}))
+    assert _followup(events) is None
     assert dispatcher.messages[0]["response"] == "utter_fuera_de_alcance"
+
+
+def test_that_is_all_with_a_cart_shows_the_summary(sales_shop: SalesShop) -> None:
+    run_action(ActionAgregarProducto(), make_tracker("quiero la licuadora", intent="comprar"))
+    _, events = _interpret(make_tracker("es todo", intent="nlu_fallback"))
+    assert _followup(events) == "action_confirmar_pedido"
+
+
+def test_a_no_after_an_offer_does_not_take_it(sales_shop: SalesShop, session: Session) -> None:
+    first = run_action(
+        ActionAgregarProducto(), make_tracker("quiero 10 licuadoras", intent="comprar")
+    )
+    events = _bot(first.facts, "action_agregar_producto")
+    _, out = _interpret(make_tracker("no gracias", intent="nlu_fallback", events=events))
+    assert _followup(out) is None and _cart(session) == {}
