@@ -377,14 +377,9 @@ class ActionQuitarProducto(TurnAction):
         current = open_order(turn)
         if current is None or not current.items:
             # Nothing to remove: "los de nitrilo, 12 pares" read as a change is a pick.
-            from actions.interpret import ground  # interpret builds on this module
+            from actions.interpret import ground_or_empty_cart  # interpret builds on this
 
-            return ground(
-                turn,
-                dispatcher,
-                tracker,
-                lambda: say_empty_cart(dispatcher, self.name()),
-            )
+            return ground_or_empty_cart(turn, dispatcher, tracker, self.name())
         order = current
         in_cart = [item.product for item in order.items]
         text = latest_text(tracker)

@@ -13,10 +13,9 @@ from actions.cart import (
     open_cart_or_say_empty,
     open_order,
     order_text,
-    say_empty_cart,
 )
 from actions.catalog import last_bot_payload
-from actions.interpret import ground
+from actions.interpret import ground, ground_or_empty_cart
 from actions.respond import say
 from actions.services import checkout_data, orders
 from actions.services.buyer_data import parse_buyer_data
@@ -45,12 +44,7 @@ class ActionConfirmarPedido(TurnAction):
         current = open_order(turn)
         if current is None or not current.items:
             # "ya, la que haya nomás" after "¿Te anoto 1?" is not a request for a summary.
-            return ground(
-                turn,
-                dispatcher,
-                tracker,
-                lambda: say_empty_cart(dispatcher, self.name()),
-            )
+            return ground_or_empty_cart(turn, dispatcher, tracker, self.name())
         order = current
         if order.state == "pendiente" and last_bot_payload(tracker)[0] == self.name():
             # "sí, confirmo" right after the summary is the answer to "¿Confirmas?", not a

@@ -120,6 +120,15 @@ def ground(
     return []
 
 
+def ground_or_empty_cart(
+    turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker, action: str
+) -> list[dict[str, Any]]:
+    """`ground`, answering "your cart is empty" when the message means nothing more."""
+    from actions.cart import say_empty_cart  # cart's actions call this module
+
+    return ground(turn, dispatcher, tracker, lambda: say_empty_cart(dispatcher, action))
+
+
 def _has_cart(turn: Turn) -> bool:
     from actions.cart import open_order
 

@@ -23,8 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import Client, ConversationLog, Order, Shop
-from tests.e2e.harness import PUBLIC, wait_for
-from tests.fakes.twilio import ACCOUNT_SID, message_sid, sign
+from tests.e2e.harness import send_whatsapp, wait_for
 
 HERE = Path(__file__).resolve().parent
 OPEN_STATES = ("iniciada", "pendiente", "recolectando_datos")
@@ -76,29 +75,6 @@ def fold(text: Any) -> str:
     return " ".join(norm.lower().replace(",", " ").split())
 
 
-def send(client: TestClient, shop_number: str, phone: str, body: str) -> None:
-    """POST one signed inbound WhatsApp webhook."""
-    sid = message_sid()
-    form = {
-        "SmsMessageSid": sid,
-        "NumMedia": "0",
-        "ProfileName": "Cliente",
-        "WaId": phone.lstrip("+"),
-        "Body": body,
-        "To": f"whatsapp:{shop_number}",
-        "From": f"whatsapp:{phone}",
-        "MessageSid": sid,
-        "AccountSid": ACCOUNT_SID,
-        "ApiVersion": "2010-04-01",
-    }
-    resp = client.post(
-        "/twilio/whatsapp",
-        data=form,
-        headers={"X-Twilio-Signature": sign(f"{PUBLIC}/twilio/whatsapp", form)},
-    )
-    assert resp.status_code == 200, resp.text
-
-
 def _logs(sf: sessionmaker[Session], phone: str) -> list[ConversationLog]:
     with sf() as s:
         return list(
@@ -117,7 +93,7 @@ def play(client: TestClient, sf: sessionmaker[Session], conv: Conversation) -> O
         shop_id, number = shop.id, shop.whatsapp_number
     outcome = Outcome(conv)
     for n, text in enumerate(conv.turns, start=1):
-        send(client, number, conv.phone, text)
+        send_whatsapp(client, conv.phone, text, to=number)
         try:
             wait_for(lambda n=n: len(_logs(sf, conv.phone)) >= n, timeout=90)
         except AssertionError:

@@ -108,7 +108,9 @@ def stack(
     return run
 
 
-def send_whatsapp(client: TestClient, phone: str, body: str, sid: str | None = None) -> str:
+def send_whatsapp(
+    client: TestClient, phone: str, body: str, sid: str | None = None, to: str = DEMO_NUMBER
+) -> str:
     """POST a signed inbound WhatsApp webhook; returns its MessageSid."""
     sid = sid or message_sid()
     form = {
@@ -117,7 +119,7 @@ def send_whatsapp(client: TestClient, phone: str, body: str, sid: str | None = N
         "ProfileName": "Cliente",
         "WaId": phone.lstrip("+"),
         "Body": body,
-        "To": f"whatsapp:{DEMO_NUMBER}",
+        "To": f"whatsapp:{to}",
         "From": f"whatsapp:{phone}",
         "MessageSid": sid,
         "AccountSid": ACCOUNT_SID,
