@@ -10,6 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.catalog import (
+    accepts_offer,
     last_bot_payload,
     no_match,
     not_sold,
@@ -34,6 +35,7 @@ from db.models import Order, Product
 Events = list[dict[str, Any]]
 EMPTY_CART = "Tu carrito está vacío 🛒. ¿Qué te gustaría buscar?"
 _DECREASE = re.compile(r"\b(quita|quitale|saca|sacale|elimina|borra|resta|menos)\b")
+_MORE = re.compile(r"\b(mas|otr[oa]s?|adicional(es)?|extra)\b")
 # Words that set a line's quantity instead of adding to it (unless "más"/"otro" is said).
 _SET = re.compile(
     r"^(?!.*\b(mas|otr[oa]s?|adicional(es)?|extra)\b).*\b(mejor|que sean|cambia|cambialo|"
@@ -118,7 +120,9 @@ class ActionAgregarProducto(TurnAction):
                 return []
         text = latest_text(tracker)
         offer = pending_offer(tracker)
-        if offer is not None and not [w for w in catalog.terms(text) if not w.isdigit()]:
+        if offer is not None and (
+            not [w for w in catalog.terms(text) if not w.isdigit()] or accepts_offer(text, offer[1])
+        ):
             # "ok mándame las 2" after "¿Te anoto 2?": the offer, with the count said.
             return take_offer(
                 turn, dispatcher, self.name(), offer[0], order_quantity(text) or offer[1]
@@ -251,6 +255,25 @@ def add_many(
             mentioned += [catalog.product_fact(p) for p in candidates]
             continue
         mentioned.append(catalog.product_fact(product))
+        current = order or open_order(turn)
+        line = (
+            next((i for i in current.items if i.product_id == product.id), None)
+            if current
+            else None
+        )
+        if line is not None and current is not None and not _MORE.search(catalog.fold(item.words)):
+            # A restated order ("envíen las 20 planchas y las 20 cajas") sets the line.
+            try:
+                orders.set_quantity(
+                    session=turn.session, order=current, product_id=product.id, quantity=wanted
+                )
+            except orders.InsufficientStockError:
+                lines.append(f"• {product.name}: solo tenemos {product.stock}")
+                continue
+            order = current
+            quantities.append(wanted)
+            lines.append(f"• {product.name}: quedan {wanted} en tu pedido")
+            continue
         try:
             check_quantity(wanted)
             order, _ = orders.add_item(
@@ -397,7 +420,9 @@ class ActionQuitarProducto(TurnAction):
             )
             return []
         line = next(item for item in order.items if item.product_id == product.id)
-        amount = find_quantity(entity(tracker, "cantidad") or text.replace(product.name, " "))
+        amount = order_quantity(text.replace(product.name, " "))
+        if amount is None:
+            amount = find_quantity(entity(tracker, "cantidad") or "")
         facts: dict[str, Any] = {"products": [catalog.product_fact(product)]}
         try:
             if amount is None or amount <= 0:

@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.respond import pesos, say
 from actions.services import catalog
+from actions.services.items import is_multi_item
 from actions.services.quantities import find_quantity
 from actions.turn import Turn, TurnAction, entity, latest_text
 from db.models import Product
@@ -75,6 +76,22 @@ def offered_product_id(tracker: Tracker) -> int | None:
     if action == "action_buscar_producto" and len(products) == 1:
         return int(products[0]["id"])
     return None
+
+
+_YES = re.compile(
+    r"\b(si|dale|ok|okey|bueno|listo|ya|va|claro|de una|perfecto|hagale|entendido|conforme|"
+    r"las que haya|la que haya|lo que haya|las que tengas|los que tengas|las que hay|los que hay|"
+    r"disponibles?|anotalas|anotalos|ponlas|ponlos|esas|esos|mandalas|mandalos|mandamelas|"
+    r"mandamelos|envieme|enviame|me sirve|me sirven|sirve|sirven)\b"
+)
+
+
+def accepts_offer(text: str, offered: int) -> bool:
+    """True when `text` takes "¿Te anoto N?": a yes, "las que haya", or the same N."""
+    from actions.services.items import order_quantity  # items builds on catalog
+
+    folded = catalog.fold(text)
+    return bool(_YES.search(folded)) or order_quantity(text) == offered
 
 
 def pending_offer(tracker: Tracker) -> tuple[int, int] | None:
@@ -243,8 +260,9 @@ class ActionBuscarProducto(TurnAction):
     def handle(
         self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> list[dict[str, Any]]:
-        if _ADD_ON.search(catalog.fold(latest_text(tracker))) and "?" not in latest_text(tracker):
-            # "y una cometa" while buying is one more line, not a question.
+        text = latest_text(tracker)
+        if "?" not in text and (_ADD_ON.search(catalog.fold(text)) or is_multi_item(text)):
+            # "y una cometa", "ya, uno, y una llave de paso" while buying: lines to add.
             from actions.cart import ActionAgregarProducto  # cart builds on this module
 
             return ActionAgregarProducto().handle(turn, dispatcher, tracker)

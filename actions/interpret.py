@@ -27,7 +27,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.catalog import pending_offer, shown_products
+from actions.catalog import accepts_offer, offered_product_id, pending_offer, shown_products
 from actions.services import catalog
 from actions.services.quantities import find_quantity
 from actions.turn import Turn, TurnAction, latest_text
@@ -37,11 +37,6 @@ log = logging.getLogger(__name__)
 _DONE = re.compile(
     r"\b(es todo|eso es todo|eso seria todo|seria todo|eso nomas|nada mas|solo eso|"
     r"eso era todo|por ahora es todo|ya es todo|listo eso|con eso|eso no mas|nomas eso)\b"
-)
-_YES = re.compile(
-    r"\b(si|dale|ok|okey|bueno|listo|ya|va|claro|de una|perfecto|hagale|las que haya|"
-    r"la que haya|lo que haya|las que tengas|los que tengas|anotalas|anotalos|ponlas|ponlos|"
-    r"esas|esos|mandalas|mandalos|mandamelas|mandamelos|me sirve|me sirven|sirve|sirven)\b"
 )
 _ADD_WORDS = re.compile(
     r"\b(quiero|quisiera|dame|deme|mandame|mandeme|echame|ponme|agregame|agrega|llevo|"
@@ -109,7 +104,11 @@ def ground(
     done = bool(_DONE.search(folded))
     if done and _has_cart(turn):
         return _follow("action_confirmar_pedido", "done", tracker)
-    offered = pending_offer(tracker) is not None and not _content(text) and _YES.search(folded)
+    offer = pending_offer(tracker)
+    offered = offer is not None and accepts_offer(text, offer[1]) and not done
+    if done and not _has_cart(turn) and offered_product_id(tracker) is not None:
+        # "es todo" right after "¿Te lo agrego al pedido?" for the product they asked for.
+        return _follow("action_agregar_producto", "reference", tracker)
     if offered or (shown and not done and refers_to_shown(text, shown)):
         return _follow("action_agregar_producto", "reference", tracker)
     if not done and catalog_query(turn, text):

@@ -23,6 +23,8 @@ _LEAD = re.compile(
     r"y|adem[aá]s|ok|listo|dale|bueno|entonces|pues|para|de una|me cotiza|me cotizas|"
     r"aguanta|espera|esp[eé]rate|me falt[oó] algo|se me olvid[oó]|oye|mira|otra cosa|"
     r"ah|ahh|uy|ay|perd[oó]n|disculpa|tambi[eé]n quiero|y tambi[eé]n|"
+    r"solicito|solicitamos|cotizaci[oó]n de|cotizaci[oó]n|env[ií]en(?:me)?|env[ií]eme|"
+    r"conforme|entendido|proceda|procedan|favor|requerimos|necesitamos|las|los|ya|"
     r"cot[ií]ceme|cotizar|me podr[ií]a cotizar|necesito cotizar|precio de)\b[\s,:!.]*",
     re.IGNORECASE,
 )
@@ -84,6 +86,8 @@ def split_items(text: str) -> list[Item]:
             items.append(Item(quantity, ""))  # "2 bultos": of the product just shown
         elif content:
             items.append(Item(quantity, words))
+        elif quantity is not None and not words.strip():
+            items.append(Item(quantity, ""))  # "ya, uno, y …": of the product just shown
         elif items and quantity is not None and any(ch.isdigit() for ch in words):
             # "50 fierros de 1/2 y 80 de 3/8": the second shares the first one's noun.
             head = _SIZE_TAIL.sub("", items[-1].words)
