@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.catalog import (
@@ -35,6 +35,10 @@ from db.models import Order, Product
 Events = list[dict[str, Any]]
 EMPTY_CART = "Tu carrito está vacío 🛒. ¿Qué te gustaría buscar?"
 _DECREASE = re.compile(r"\b(quita|quitale|saca|sacale|elimina|borra|resta|menos)\b")
+_REMOVE = re.compile(
+    r"\b(quita|quitale|quitar|quite|saca|sacale|sacar|elimina|eliminar|borra|borrar|resta|"
+    r"menos|cancela|ya no|no quiero|sin el|sin la|sin los|sin las|deja solo|dejame solo)\b"
+)
 _MORE = re.compile(r"\b(mas|otr[oa]s?|adicional(es)?|extra)\b")
 # Words that set a line's quantity instead of adding to it (unless "más"/"otro" is said).
 _SET = re.compile(
@@ -410,6 +414,16 @@ class ActionQuitarProducto(TurnAction):
         product = catalog.best_name_match(phrase, in_cart) or catalog.resolve_reference(
             text, in_cart
         )
+        if product is None:
+            # The line just touched ("mejor que sean 15" right after adding the focos).
+            touched = [p for p in shown_products(turn, tracker) if p in in_cart]
+            product = touched[0] if len(touched) == 1 else None
+        if product is None and len(in_cart) == 1 and order_quantity(text) is not None:
+            product = in_cart[0]
+        if product is None and not _REMOVE.search(catalog.fold(text)):
+            # "aguanta, me faltó algo: dos pocillos mug" names nothing in the cart and does
+            # not ask to remove: it is one more line.
+            return [FollowupAction("action_agregar_producto")]
         if product is None:
             ask = "¿Cuál producto quieres quitar o cambiar? Esto tienes en el carrito:"
             say(

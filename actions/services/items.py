@@ -87,7 +87,10 @@ def split_items(text: str) -> list[Item]:
         elif content:
             items.append(Item(quantity, words))
         elif quantity is not None and not words.strip():
-            items.append(Item(quantity, ""))  # "ya, uno, y …": of the product just shown
+            if items:  # "el de 1 litro con pitillo, dame dos": the count of that item
+                items[-1] = Item(quantity, items[-1].words)
+            else:  # "ya, uno, y …": of the product just shown
+                items.append(Item(quantity, ""))
         elif items and quantity is not None and any(ch.isdigit() for ch in words):
             # "50 fierros de 1/2 y 80 de 3/8": the second shares the first one's noun.
             head = _SIZE_TAIL.sub("", items[-1].words)
