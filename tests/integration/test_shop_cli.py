@@ -25,6 +25,7 @@ from tests.integration.admin.app import admin_app
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "docs" / "examples" / "shop.yaml"
+EXAMPLE_CATALOG = ROOT / "docs" / "examples" / "catalog.csv"
 DEMO = ROOT / "db" / "demo" / "shop.json"
 TOKEN = re.compile(r"Admin token of '[a-z0-9-]+': (\S+)")
 
@@ -95,6 +96,9 @@ def test_create_from_the_example_yaml(db_url: str, session_factory: sessionmaker
     answered, _, facts = answer_info(shop.info, "¿cuánto cuesta el envío y cómo pago?")
     assert answered == ["domicilios", "medios_de_pago"]
     assert facts["domicilios"]["gratis_desde"] == 800
+    # docs/ONBOARDING.md's next step: the example catalog imports into the new shop.
+    result = run(db_url, "import-catalog", str(EXAMPLE_CATALOG), "--shop", "papeleria-la-pluma")
+    assert result.exit_code == 0 and "created 6, updated 0" in result.output, result.output
 
 
 def test_the_demo_shop_json_validates_and_creates(
