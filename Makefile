@@ -87,7 +87,13 @@ test-rasa-dev: $(RASA_STAMP) train ## NLU scores and errors on the dev set (for 
 shell: setup train ## Talk to the bot in a terminal (starts the action server)
 	@bash scripts/rasa.sh shell
 
-# ---------------------------------------------------------------- catalog
+# ---------------------------------------------------------------- shops and catalogs
+.PHONY: shop-create
+shop-create: $(APP_STAMP) ## Create a shop from YAML/JSON, print its admin token once: make shop-create FILE=shop.yaml
+	@test -n "$(FILE)" || { echo "usage: make shop-create FILE=shop.yaml (see docs/examples/shop.yaml)"; exit 2; }
+	@$(PY) scripts/tendero.py migrate > /dev/null
+	@$(PY) scripts/tendero.py shop create "$(FILE)"
+
 .PHONY: import-catalog
 import-catalog: $(APP_STAMP) ## Import a catalog: make import-catalog FILE=catalog.csv SHOP=demo
 	@test -n "$(FILE)" || { echo "usage: make import-catalog FILE=path.csv|json SHOP=slug"; exit 2; }

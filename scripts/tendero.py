@@ -1,11 +1,14 @@
-"""Tendero's operations CLI: migrate, seed the demo shop, import/export catalogs, list shops.
+"""Tendero's operations CLI: migrate, seed the demo shop, create and change shops,
+import/export catalogs, list shops.
 
     python scripts/tendero.py --help
+    python scripts/tendero.py shop create tienda.yaml
     python scripts/tendero.py import-catalog catalogo.csv --shop demo [--dry-run]
 
 The database is `--database-url`, else `DATABASE_URL` (environment or `.env`), else the
 SQLite file under `var/`. Exit codes: 0 ok, 1 invalid catalog (nothing imported),
-2 usage error or unknown shop, 3 database unreachable or not migrated.
+2 usage error, unknown shop or invalid shop file (nothing written), 3 database unreachable
+or not migrated.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ if str(ROOT) not in sys.path:  # run as `python scripts/tendero.py`
     sys.path.insert(0, str(ROOT))
 
 import typer  # noqa: E402
+import yaml  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.markup import escape  # noqa: E402
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn  # noqa: E402
@@ -45,6 +49,15 @@ from db.catalog_io import (  # noqa: E402
 from db.models import Product, Shop  # noqa: E402
 from db.session import make_engine, make_session_factory, session_scope  # noqa: E402
 from db.settings import DBSettings, normalize_url  # noqa: E402
+from db.shop_config import (  # noqa: E402
+    ShopConfig,
+    ShopConfigError,
+    file_dict_of,
+    load_config,
+    merged_config,
+    read_file,
+)
+from db.shops import ShopConflict, create_shop, rotate_token, update_shop  # noqa: E402
 
 EXIT_INVALID, EXIT_USAGE, EXIT_DATABASE = 1, 2, 3
 PROGRESS_MIN_ROWS = 1000
@@ -56,6 +69,11 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+shop_app = typer.Typer(
+    help="Create, change and show a shop from a YAML or JSON file (docs/ONBOARDING.md).",
+    no_args_is_help=True,
+)
+app.add_typer(shop_app, name="shop")
 
 
 @dataclass
@@ -260,6 +278,88 @@ def shops(ctx: typer.Context) -> None:
                 escape(s.slug), escape(s.name), s.whatsapp_number, str(counts.get(s.id, 0))
             )
     ctx.obj.out.print(table)
+
+
+ShopFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]
+
+
+def _config_problems(ctx: typer.Context, exc: ShopConfigError, path: Path) -> typer.Exit:
+    table = Table(title=f"{len(exc.problems)} problem(s) in {escape(path.name)}")
+    table.title_justify = "left"
+    table.add_column("field")
+    table.add_column("problem")
+    for name, reason in exc.problems:
+        table.add_row(escape(name), escape(reason))
+    ctx.obj.err.print(table)
+    ctx.obj.err.print("[red]Nothing was written.[/]")
+    return typer.Exit(EXIT_USAGE)
+
+
+def _refuse(ctx: typer.Context, exc: ShopConflict) -> typer.Exit:
+    ctx.obj.err.print(f"[red]refused:[/] {escape(str(exc))}. Nothing was written.")
+    return typer.Exit(EXIT_USAGE)
+
+
+def _print_token(ctx: typer.Context, slug: str, token: str) -> None:
+    ctx.obj.out.print(f"Admin token of {slug!r}: [bold]{token}[/]", soft_wrap=True)
+    ctx.obj.out.print(
+        "It is shown only this once (only its hash is stored): keep it somewhere safe. "
+        "Log in to /admin/ui with it; `tendero shop rotate-token` makes a new one."
+    )
+
+
+@shop_app.command("create")
+def shop_create(ctx: typer.Context, file: ShopFile) -> None:
+    """Create a shop from a YAML/JSON file and print its admin token once."""
+    try:
+        config: ShopConfig = load_config(file)
+    except ShopConfigError as exc:
+        raise _config_problems(ctx, exc, file) from None
+    with _session(ctx) as session:
+        try:
+            _, token = create_shop(session, config)
+        except ShopConflict as exc:
+            raise _refuse(ctx, exc) from None
+    ctx.obj.out.print(f"Created shop [bold]{escape(config.slug)}[/] ({escape(config.name)}).")
+    _print_token(ctx, config.slug, token)
+
+
+@shop_app.command("update")
+def shop_update(ctx: typer.Context, slug: str, file: ShopFile) -> None:
+    """Change the fields given in a YAML/JSON file (`info` merges key by key)."""
+    try:
+        changes = read_file(file)
+    except ShopConfigError as exc:
+        raise _config_problems(ctx, exc, file) from None
+    with _session(ctx) as session:
+        shop = _shop(ctx, session, slug)
+        try:
+            changed = update_shop(session, shop, merged_config(shop, changes))
+        except ShopConfigError as exc:
+            raise _config_problems(ctx, exc, file) from None
+        except ShopConflict as exc:
+            raise _refuse(ctx, exc) from None
+    what = ", ".join(changed) if changed else "nothing changed"
+    ctx.obj.out.print(f"Updated shop [bold]{escape(slug)}[/]: {escape(what)}.")
+
+
+@shop_app.command("show")
+def shop_show(ctx: typer.Context, slug: str) -> None:
+    """Print a shop as YAML (the file format; no secrets)."""
+    with _session(ctx) as session:
+        shop = _shop(ctx, session, slug)
+        data = file_dict_of(shop)
+        has_token = shop.admin_token_hash is not None
+    typer.echo(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100), nl=False)
+    typer.echo(f"# admin token: {'set' if has_token else 'none'} (only its hash is stored)")
+
+
+@shop_app.command("rotate-token")
+def shop_rotate_token(ctx: typer.Context, slug: str) -> None:
+    """Give a shop a new admin token (printed once); the old one stops working."""
+    with _session(ctx) as session:
+        token = rotate_token(session, _shop(ctx, session, slug))
+    _print_token(ctx, slug, token)
 
 
 if __name__ == "__main__":
