@@ -185,7 +185,9 @@ def test_login_form_rejects_a_wrong_token_then_accepts_the_right_one(
     page.wait_for_selector("body[data-state=login]")
     page.fill("#token-input", "no-es-el-token")
     page.click("#login-form button")
-    page.wait_for_function("document.getElementById('login-error').textContent.length > 0")
+    # A selector wait, not wait_for_function: the page's CSP (no 'unsafe-eval') forbids the
+    # string evaluation that function waits need, and that CSP is what we ship.
+    page.locator("#login-error").filter(has_text="inválido").wait_for()
     assert "inválido" in page.text_content("#login-error")
     page.fill("#token-input", TOKEN_A)
     page.click("#login-form button")

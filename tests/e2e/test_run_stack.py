@@ -89,11 +89,13 @@ def test_stack_comes_up_healthy_answers_and_stops_without_orphans(tmp_path: Path
         "TWILIO_ACCOUNT_SID": "",
         "TWILIO_AUTH_TOKEN": "",
     }
+    output = tmp_path / "runner.out"
+    out_file = output.open("wb")
     runner = subprocess.Popen(
         [py, "scripts/run_stack.py"],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=out_file,
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
@@ -122,11 +124,18 @@ def test_stack_comes_up_healthy_answers_and_stops_without_orphans(tmp_path: Path
         assert reply.status_code == 200
         assert reply.json()["replies"], reply.json()
 
+        # The runner polls its processes once a second: wait for its own "up" banner before
+        # Ctrl-C, or a fast test interrupts it between Rasa answering and the banner.
+        deadline = time.monotonic() + 60
+        while "Tendero is up" not in output.read_text(errors="replace"):
+            assert time.monotonic() < deadline and runner.poll() is None, output.read_text()
+            time.sleep(0.5)
         stack = _descendants(runner.pid)
         assert len(stack) >= 3  # rasa (via rasa.sh), action server, orchestrator
         runner.send_signal(signal.SIGINT)
-        out, _ = runner.communicate(timeout=90)
-        text = out.decode(errors="replace")
+        runner.wait(timeout=90)
+        out_file.close()
+        text = output.read_text(errors="replace")
         assert runner.returncode == 0, text
         assert "Tendero is up" in text and "All processes stopped" in text
         deadline = time.monotonic() + 10
@@ -138,6 +147,7 @@ def test_stack_comes_up_healthy_answers_and_stops_without_orphans(tmp_path: Path
         if runner.poll() is None:
             os.killpg(runner.pid, signal.SIGKILL)
             runner.wait()
+        out_file.close()
 
 
 if __name__ == "__main__":  # pragma: no cover
