@@ -136,11 +136,15 @@ format: $(APP_STAMP) ## Format the code with ruff
 
 # ---------------------------------------------------------------- benchmarks
 .PHONY: bench
-bench: bench-search ## All benchmarks (prints measured numbers)
+bench: bench-search bench-pipeline ## All benchmarks (prints measured numbers)
 
 .PHONY: bench-search
 bench-search: $(APP_STAMP) ## Catalog search: recall@3 and latency at 1k/10k/100k products
 	@$(PY) scripts/bench_search.py
+
+.PHONY: bench-pipeline
+bench-pipeline: $(APP_STAMP) $(RASA_STAMP) train ## Bare Rasa REST vs the whole pipeline at 1/16/50 shoppers (~4 min)
+	@$(PY) scripts/bench_pipeline.py $(BENCH_ARGS)
 
 # ---------------------------------------------------------------- housekeeping
 .PHONY: clean

@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=256 * 1024, ge=1)
     twilio_max_body_bytes: int = Field(default=64 * 1024, ge=1)
 
+    # Turns in flight per worker. Rasa handles one message at a time (CPU-bound); 4 keeps it
+    # busy while the orchestrator phrases/sends/logs, more only moves the wait from the
+    # queue into Rasa (bench/RESULTS.md, "WORKER_CONCURRENCY sweep"). Scale Rasa first.
     worker_concurrency: int = 4
     worker_poll_interval_s: float = 1.0
     # A claim whose heartbeat (renewed every WORKER_HEARTBEAT_S) is older than this goes

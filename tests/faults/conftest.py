@@ -46,6 +46,8 @@ def stack(fault_stack: FaultStack) -> Iterator[FaultStack]:
     """The session's stack, every process up again and the fakes reset after each test."""
     yield fault_stack
     fault_stack.llm.mode = "echo"
+    if fault_stack.rasa is None or fault_stack.rasa.poll() is not None:
+        fault_stack.start_rasa()
     if fault_stack.actions is None or fault_stack.actions.poll() is not None:
         fault_stack.start_actions()
     if fault_stack.app is None or fault_stack.app.poll() is not None:

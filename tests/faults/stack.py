@@ -145,8 +145,9 @@ class FaultStack:
         url = f"http://127.0.0.1:{self.actions_port}/health"
         _wait_http(url, self.actions, self._latest_log("actions"), 120)
 
-    def start_app(self) -> float:
-        """The orchestrator under uvicorn; returns the monotonic time it was spawned."""
+    def start_app(self, extra_env: dict[str, str] | None = None) -> float:
+        """The orchestrator under uvicorn (`extra_env` overrides settings); returns the
+        monotonic time it was spawned."""
         spawned = time.monotonic()
         env = {
             "APP_ENV": "development",
@@ -170,6 +171,7 @@ class FaultStack:
             "WORKER_POLL_INTERVAL_S": "0.2",
             "LOG_FORMAT": "json",
             "LOG_LEVEL": "INFO",
+            **(extra_env or {}),
         }
         self.app = self._spawn(
             "app",

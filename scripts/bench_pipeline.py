@@ -1,0 +1,406 @@
+"""Pipeline benchmark: bare Rasa REST against the whole pipeline, same model, same talk.
+
+Run: `make bench-pipeline` (or `.venv/bin/python scripts/bench_pipeline.py [--levels 1,16,50]
+[--duration 25] [--worker-concurrency 4,8]`).
+
+One process tree: this process starts the fault-test stack (`tests/faults/stack.py`: real
+Rasa with the trained model and its SQL tracker store, the real action server, the
+orchestrator under uvicorn, all on one fresh SQLite database seeded with the demo shop;
+Twilio and the LLM are in-process fakes, the LLM echoes the draft) and drives it with N
+concurrent shoppers. Each shopper runs the scripted demo-shop conversations (greeting,
+product question, add, view cart) one after the other, each conversation as a fresh
+phone number, and sends its next message only when the previous one was answered
+(closed loop); no message is started after `--duration` seconds.
+
+(a) bare Rasa: POST /webhooks/rest/webhook (bearer token, idempotency key as metadata, as
+    the orchestrator sends it); latency is the client's request time.
+(b) pipeline: signed Twilio webhook → queue → worker → Rasa → phrasing → fake Twilio send →
+    turn log. `ack` is the webhook response time seen by the client; every other number is
+    read from the database: `reply` = outbound_messages.updated_at (first chunk accepted by
+    Twilio) − inbound_messages.received_at, `recorded` = conversation_logs.created_at −
+    received_at, the stages are the turn log's queue_ms, rasa_ms, phrase_ms, send_ms,
+    total_ms. Throughput = answered messages / (last turn log − first inbound received).
+
+Also printed: RSS (VmRSS, and VmHWM the peak) of each process group after each level, and
+the load average before/after (the machine is shared: numbers are noisy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+
+from db.migrate import upgrade  # noqa: E402
+from db.models import ConversationLog, InboundMessage, OutboundMessage  # noqa: E402
+from db.seed import load_demo  # noqa: E402
+from db.session import make_engine, make_session_factory, session_scope  # noqa: E402
+from orchestrator.settings import Settings  # noqa: E402
+from tests.fakes.llm import FakeLLM  # noqa: E402
+from tests.fakes.server import Reply, Request  # noqa: E402
+from tests.fakes.twilio import ACCOUNT_SID, FakeTwilio, message_sid, sign  # noqa: E402
+from tests.faults.stack import DEMO_NUMBER, PUBLIC, FaultStack, wait_until  # noqa: E402
+from tests.rasa.conftest import _stop, trained_model_path  # noqa: E402
+from tests.stack import RASA_TOKEN  # noqa: E402
+
+CONVERSATIONS = [
+    ["hola buenas", "tienen mangueras?", "quiero 2 mangueras", "que llevo en el carrito"],
+    ["buenos dias", "tienen escobas?", "quiero 3 escobas", "ver carrito"],
+    ["hola", "venden ollas?", "quiero 1 olla", "que llevo hasta ahora"],
+]
+REPLY_TIMEOUT_S = 90.0
+STAGES = ("queue_ms", "rasa_ms", "phrase_ms", "send_ms", "total_ms")
+
+
+def pct(values: list[float], q: float) -> float:
+    """The q-th percentile (nearest rank) of `values`, NaN when empty."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
+
+
+def summary(values: list[float]) -> str:
+    """p50/p95/p99 in ms."""
+    return f"{pct(values, 50):8.0f} {pct(values, 95):8.0f} {pct(values, 99):8.0f}"
+
+
+def load() -> str:
+    """The 1/5/15-minute load averages."""
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def group_memory(pgid: int) -> tuple[float, float, int]:
+    """(VmRSS MB, VmHWM MB, processes) summed over process group `pgid`."""
+    rss = hwm = 0.0
+    count = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            if int(stat.rsplit(")", 1)[1].split()[2]) != pgid:
+                continue
+            status = (entry / "status").read_text()
+        except (OSError, ValueError, IndexError):
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        rss += int(fields.get("VmRSS", "0 kB").split()[0]) / 1024
+        hwm += int(fields.get("VmHWM", "0 kB").split()[0]) / 1024
+        count += 1
+    return rss, hwm, count
+
+
+class NotifyingTwilio(FakeTwilio):
+    """The fake Twilio, waking the shopper a message was sent to (pacing only)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cond = threading.Condition()
+        self.count: dict[str, int] = {}
+
+    def handle(self, req: Request) -> Reply:
+        reply = super().handle(req)
+        if reply[0] == 201:
+            to = req.form.get("To", "").removeprefix("whatsapp:")
+            with self.cond:
+                self.count[to] = self.count.get(to, 0) + 1
+                self.cond.notify_all()
+        return reply
+
+    def wait_for(self, phone: str, n: int, timeout: float) -> bool:
+        """Wait until `phone` got `n` messages."""
+        with self.cond:
+            return self.cond.wait_for(lambda: self.count.get(phone, 0) >= n, timeout)
+
+
+@dataclass
+class Run:
+    """What the shoppers of one level measured on the client side."""
+
+    latencies: list[float] = field(default_factory=list)  # bare Rasa: request time (ms)
+    acks: list[float] = field(default_factory=list)  # pipeline: webhook response (ms)
+    errors: list[str] = field(default_factory=list)
+    first: float = float("inf")
+    last: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, started: float, ended: float, ms: float, into: list[float]) -> None:
+        with self.lock:
+            into.append(ms)
+            self.first, self.last = min(self.first, started), max(self.last, ended)
+
+
+_phone_n = iter(range(1, 10**7))
+_phone_lock = threading.Lock()
+
+
+def fresh_phone() -> str:
+    with _phone_lock:
+        n = next(_phone_n)
+    return f"+5732{int(time.time()) % 1000:03d}{n:05d}"
+
+
+def shoppers(n: int, duration_s: float, talk: Callable[[str, str, int], None]) -> None:
+    """Run `n` shoppers for `duration_s`; `talk(phone, text, index)` sends one message and
+    returns when it was answered."""
+    deadline = time.monotonic() + duration_s
+
+    def shopper(k: int) -> None:
+        conv = k
+        while time.monotonic() < deadline:
+            phone = fresh_phone()
+            for i, text in enumerate(CONVERSATIONS[conv % len(CONVERSATIONS)], 1):
+                if time.monotonic() >= deadline:
+                    return
+                talk(phone, text, i)
+            conv += 1
+
+    threads = [threading.Thread(target=shopper, args=(k,)) for k in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=duration_s + 4 * REPLY_TIMEOUT_S)
+
+
+def bench_rasa(stack: FaultStack, n: int, duration_s: float) -> Run:
+    run = Run()
+    local = threading.local()
+    url = f"{stack.rasa_url}/webhooks/rest/webhook"
+    headers = {"Authorization": f"Bearer {RASA_TOKEN}"}
+
+    def talk(phone: str, text: str, _i: int) -> None:
+        if not hasattr(local, "http"):
+            local.http = httpx.Client(timeout=REPLY_TIMEOUT_S)
+        payload: dict[str, Any] = {
+            "sender": f"demo:{phone}",
+            "message": text,
+            "metadata": {"idempotency_key": f"bench:{uuid.uuid4().hex}"},
+        }
+        t0 = time.perf_counter()
+        try:
+            resp = local.http.post(url, json=payload, headers=headers)
+            ok = resp.status_code == 200 and bool(resp.json())
+        except (httpx.HTTPError, ValueError) as exc:
+            ok, resp = False, None
+            run.errors.append(type(exc).__name__)
+        t1 = time.perf_counter()
+        if ok:
+            run.add(t0, t1, (t1 - t0) * 1000, run.latencies)
+        elif resp is not None:
+            run.errors.append(f"http {resp.status_code}")
+
+    shoppers(n, duration_s, talk)
+    return run
+
+
+def bench_pipeline(stack: FaultStack, twilio: NotifyingTwilio, n: int, duration_s: float) -> Run:
+    run = Run()
+    local = threading.local()
+    url = f"{stack.app_url}/twilio/whatsapp"
+    signed_url = f"{PUBLIC}/twilio/whatsapp"
+
+    def talk(phone: str, text: str, i: int) -> None:
+        if not hasattr(local, "http"):
+            local.http = httpx.Client(timeout=30)
+        sid = message_sid()
+        form = {
+            "SmsMessageSid": sid,
+            "NumMedia": "0",
+            "ProfileName": "Cliente",
+            "WaId": phone.lstrip("+"),
+            "Body": text,
+            "To": f"whatsapp:{DEMO_NUMBER}",
+            "From": f"whatsapp:{phone}",
+            "MessageSid": sid,
+            "AccountSid": ACCOUNT_SID,
+            "ApiVersion": "2010-04-01",
+        }
+        headers = {"X-Twilio-Signature": sign(signed_url, form)}
+        t0 = time.perf_counter()
+        try:
+            resp = local.http.post(url, data=form, headers=headers)
+        except httpx.HTTPError as exc:
+            run.errors.append(type(exc).__name__)
+            return
+        t1 = time.perf_counter()
+        if resp.status_code != 200:
+            run.errors.append(f"webhook {resp.status_code}")
+            return
+        run.add(t0, t1, (t1 - t0) * 1000, run.acks)
+        if not twilio.wait_for(phone, i, REPLY_TIMEOUT_S):  # paces the shopper only
+            run.errors.append("no reply")
+
+    shoppers(n, duration_s, talk)
+    return run
+
+
+@dataclass
+class DbStats:
+    """What the database recorded for the turns of one level."""
+
+    turns: int
+    failed: int
+    throughput: float
+    reply: list[float]
+    recorded: list[float]
+    stages: dict[str, list[float]]
+
+
+def _ms(a: datetime, b: datetime) -> float:
+    return (b - a).total_seconds() * 1000
+
+
+def db_stats(stack: FaultStack, after_id: int) -> DbStats:
+    with stack.sf() as s:
+        rows = s.execute(
+            select(InboundMessage.received_at, ConversationLog, OutboundMessage.updated_at)
+            .join(ConversationLog, ConversationLog.inbound_id == InboundMessage.id)
+            .outerjoin(
+                OutboundMessage,
+                (OutboundMessage.inbound_id == InboundMessage.id) & (OutboundMessage.seq == 0),
+            )
+            .where(InboundMessage.id > after_id)
+        ).all()
+    reply = [_ms(r[0], r[2]) for r in rows if r[2] is not None]
+    recorded = [_ms(r[0], r[1].created_at) for r in rows]
+    stages = {k: [getattr(r[1], k) for r in rows if getattr(r[1], k) is not None] for k in STAGES}
+    span = (
+        (max(r[1].created_at for r in rows) - min(r[0] for r in rows)).total_seconds()
+        if rows
+        else 0.0
+    )
+    return DbStats(
+        len(rows),
+        sum(1 for r in rows if not r[1].success),
+        len(rows) / span if span else 0.0,
+        reply,
+        recorded,
+        stages,
+    )
+
+
+def max_inbound_id(stack: FaultStack) -> int:
+    with stack.sf() as s:
+        return int(s.scalar(select(func.max(InboundMessage.id))) or 0)
+
+
+def memory_line(stack: FaultStack) -> str:
+    parts = []
+    for name, proc in (("rasa", stack.rasa), ("actions", stack.actions), ("app", stack.app)):
+        if proc is not None and proc.poll() is None:
+            rss, hwm, k = group_memory(proc.pid)
+            parts.append(f"{name} {rss:.0f} MB (peak {hwm:.0f}, {k} proc)")
+    rss, hwm, _ = group_memory(os.getpgid(0))
+    parts.append(f"bench+fakes {rss:.0f} MB")
+    return "RSS: " + ", ".join(parts)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--levels", default="1,16,50", help="concurrent shoppers")
+    parser.add_argument("--duration", type=float, default=25.0, help="seconds per run")
+    parser.add_argument(
+        "--worker-concurrency",
+        default="",
+        help="WORKER_CONCURRENCY values to run the pipeline with (default: the setting's)",
+    )
+    args = parser.parse_args()
+    levels = [int(x) for x in args.levels.split(",")]
+    default_wc = Settings.model_fields["worker_concurrency"].default
+    wcs = [int(x) for x in args.worker_concurrency.split(",")] if args.worker_concurrency else []
+    wcs = wcs or [default_wc]
+    if trained_model_path() is None:
+        print("no trained Rasa model for the current data: run `make train`", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    print(
+        f"pipeline bench {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}; machine: "
+        f"{os.cpu_count()} cores, "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.1f} GiB RAM; "
+        f"load {load()}; levels {levels}, {args.duration:.0f} s each; SQLite; fake LLM (echo)"
+    )
+    with tempfile.TemporaryDirectory(prefix="tendero-bench-") as tmp:
+        workdir = Path(tmp)
+        db_url = f"sqlite:///{workdir / 'tendero.db'}"
+        engine = make_engine(db_url)
+        upgrade(engine)
+        sf = make_session_factory(engine)
+        with session_scope(sf) as s:
+            load_demo(s, admin_token="bench-admin-token")
+        twilio, llm = NotifyingTwilio().start(), FakeLLM(mode="echo").start()
+        stack = FaultStack(workdir, db_url, sf, twilio, llm)
+        try:
+            stack.start_actions()
+            t0 = time.monotonic()
+            stack.start_rasa()
+            print(f"stack up (Rasa ready in {time.monotonic() - t0:.0f} s); {memory_line(stack)}")
+            rasa_tp: dict[int, float] = {}
+            rasa_p50: dict[int, float] = {}
+            print("\n(a) bare Rasa REST — client request time, ms: p50 p95 p99")
+            bench_rasa(stack, 1, 3)  # warm-up, not counted
+            for n in levels:
+                before = load()
+                run = bench_rasa(stack, n, args.duration)
+                span = run.last - run.first
+                rasa_tp[n] = len(run.latencies) / span if span > 0 else 0.0
+                rasa_p50[n] = pct(run.latencies, 50)
+                print(
+                    f"  {n:3d} senders: {len(run.latencies):5d} msgs {rasa_tp[n]:6.2f} msg/s |"
+                    f" latency {summary(run.latencies)} | errors {len(run.errors)}"
+                    f" | load {before} → {load()}"
+                )
+            print(f"  {memory_line(stack)}")
+            for wc in wcs:
+                stack.start_app({"WORKER_CONCURRENCY": str(wc)})
+                print(f"\n(b) pipeline, WORKER_CONCURRENCY={wc} — ms: p50 p95 p99")
+                bench_pipeline(stack, twilio, 1, 3)  # warm-up
+                wait_until(lambda: stack.pending() == 0, 120, "warm-up drained")
+                for n in levels:
+                    after_id, before = max_inbound_id(stack), load()
+                    run = bench_pipeline(stack, twilio, n, args.duration)
+                    wait_until(lambda: stack.pending() == 0, 180, "queue drained")
+                    st = db_stats(stack, after_id)
+                    ratio = st.throughput / rasa_tp[n] if rasa_tp.get(n) else float("nan")
+                    print(
+                        f"  {n:3d} shoppers: {st.turns:5d} turns {st.throughput:6.2f} msg/s"
+                        f" (= {ratio:.2f} × bare Rasa) | failed {st.failed}"
+                        f" | client errors {len(run.errors)} | load {before} → {load()}"
+                    )
+                    print(f"      {'ack (client)':14s} {summary(run.acks)}")
+                    for k in STAGES:
+                        print(f"      {k:14s} {summary(st.stages[k])}")
+                    print(f"      {'reply (db)':14s} {summary(st.reply)}")
+                    print(f"      {'recorded (db)':14s} {summary(st.recorded)}")
+                    added = pct(st.reply, 50) - rasa_p50[n]
+                    print(f"      p50 reply − bare Rasa p50: {added:+.0f} ms")
+                    print(f"      {memory_line(stack)}")
+                if stack.app is not None:
+                    _stop(stack.app)
+                    stack.app = None
+        finally:
+            stack.stop()
+            twilio.stop()
+            llm.stop()
+            engine.dispose()
+    print(f"\nload at the end: {load()}; bench took {time.monotonic() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
