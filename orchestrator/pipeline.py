@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 import structlog
 from sqlalchemy import select
@@ -33,7 +34,7 @@ from db.models import ConversationLog, InboundMessage, OutboundMessage, Shop, ut
 from db.session import session_scope
 from orchestrator import metrics as m
 from orchestrator import queue
-from orchestrator.delivery import HOLD_SEQ, deliver
+from orchestrator.delivery import HOLD_SEQ, Delivery, deliver
 from orchestrator.logging import get_logger
 from orchestrator.phrasing import CatalogNames, PhraseOutcome, PhrasingService
 from orchestrator.rasa_client import (
@@ -344,18 +345,7 @@ class Pipeline:
 
     def _hold(self, turn: Turn) -> None:
         """Send the one "dame un momento" message of this inbound message (never twice)."""
-        sender = self.senders.get(turn.channel) or self.senders["twilio"]
-        result = deliver(
-            self.sf,
-            sender,
-            inbound_id=turn.inbound_id,
-            shop_id=turn.shop.id if turn.shop else None,
-            channel=turn.channel,
-            to=turn.user,
-            from_=phone_of(turn.to_number) or self.default_from,
-            replies=[HOLD],
-            first_seq=HOLD_SEQ,
-        )
+        result = self._deliver(turn, [HOLD], first_seq=HOLD_SEQ)
         if result.sent_now:
             self.metrics.inc(m.HOLDS, "Hold messages sent while a turn was retried")
             log.info("turn.hold_sent")
@@ -386,18 +376,22 @@ class Pipeline:
                 m.GUARD, "LLM replies rejected by the guard", provider=o.provider or ""
             )
 
-    def _send(self, turn: Turn, replies: list[str]) -> tuple[bool, list[str]]:
-        sender = self.senders.get(turn.channel) or self.senders["twilio"]
-        result = deliver(
+    def _deliver(self, turn: Turn, replies: list[str], **kw: Any) -> Delivery:
+        """Write and send `replies` for this turn's inbound message (see `delivery.deliver`)."""
+        return deliver(
             self.sf,
-            sender,
+            self.senders.get(turn.channel) or self.senders["twilio"],
             inbound_id=turn.inbound_id,
             shop_id=turn.shop.id if turn.shop else None,
             channel=turn.channel,
             to=turn.user,
             from_=phone_of(turn.to_number) or self.default_from,
             replies=replies,
+            **kw,
         )
+
+    def _send(self, turn: Turn, replies: list[str]) -> tuple[bool, list[str]]:
+        result = self._deliver(turn, replies)
         if result.error:
             turn.log["send_error"] = result.error
         return result.ok, result.bodies

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import Client, ConversationLog, Order, Shop
-from tests.e2e.harness import send_whatsapp, wait_for
+from tests.e2e.harness import send_whatsapp, turn_logs, wait_for
 
 HERE = Path(__file__).resolve().parent
 OPEN_STATES = ("iniciada", "pendiente", "recolectando_datos")
@@ -75,17 +75,6 @@ def fold(text: Any) -> str:
     return " ".join(norm.lower().replace(",", " ").split())
 
 
-def _logs(sf: sessionmaker[Session], phone: str) -> list[ConversationLog]:
-    with sf() as s:
-        return list(
-            s.scalars(
-                select(ConversationLog)
-                .where(ConversationLog.user_id == phone)
-                .order_by(ConversationLog.id)
-            )
-        )
-
-
 def play(client: TestClient, sf: sessionmaker[Session], conv: Conversation) -> Outcome:
     """Send every turn (waiting for each answer) and compare the outcome."""
     with sf() as s:
@@ -95,11 +84,11 @@ def play(client: TestClient, sf: sessionmaker[Session], conv: Conversation) -> O
     for n, text in enumerate(conv.turns, start=1):
         send_whatsapp(client, conv.phone, text, to=number)
         try:
-            wait_for(lambda n=n: len(_logs(sf, conv.phone)) >= n, timeout=90)
+            wait_for(lambda n=n: len(turn_logs(sf, conv.phone)) >= n, timeout=90)
         except AssertionError:
             outcome.failures["no_answer"] = f"turn {n} {text!r} got no answer"
             break
-    logs = _logs(sf, conv.phone)
+    logs = turn_logs(sf, conv.phone)
     outcome.turn_ms = [lg.total_ms for lg in logs if lg.total_ms is not None]
     outcome.transcript = "\n".join(
         f"  > {lg.message}\n    [{lg.intent} {lg.confidence and round(lg.confidence, 2)}"
