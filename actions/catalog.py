@@ -82,8 +82,14 @@ _YES = re.compile(
     r"\b(si|dale|ok|okey|bueno|listo|ya|va|claro|de una|perfecto|hagale|entendido|conforme|"
     r"las que haya|la que haya|lo que haya|las que tengas|los que tengas|las que hay|los que hay|"
     r"disponibles?|anotalas|anotalos|ponlas|ponlos|esas|esos|mandalas|mandalos|mandamelas|"
-    r"mandamelos|envieme|enviame|me sirve|me sirven|sirve|sirven)\b"
+    r"mandamelos|envieme|enviame|me sirve|me sirven|sirve|sirven|confirmo|confirmado|"
+    r"de acuerdo|correcto|asi es)\b"
 )
+
+
+def is_yes(text: str) -> bool:
+    """True for a yes in the shoppers' words ("sí, confirmo", "dale", "conforme")."""
+    return bool(_YES.search(catalog.fold(text)))
 
 
 def accepts_offer(text: str, offered: int) -> bool:

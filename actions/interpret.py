@@ -27,7 +27,14 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.catalog import accepts_offer, offered_product_id, pending_offer, shown_products
+from actions.catalog import (
+    accepts_offer,
+    is_yes,
+    last_bot_payload,
+    offered_product_id,
+    pending_offer,
+    shown_products,
+)
 from actions.services import catalog
 from actions.services.quantities import find_quantity
 from actions.turn import Turn, TurnAction, latest_text
@@ -104,6 +111,9 @@ def ground(
     done = bool(_DONE.search(folded))
     if done and _has_cart(turn):
         return _follow("action_confirmar_pedido", "done", tracker)
+    if not done and is_yes(text) and last_bot_payload(tracker)[0] == "action_confirmar_pedido":
+        # "Sí, confirmo." under the fallback threshold, right after "¿Confirmas el pedido?".
+        return _follow("action_iniciar_checkout", "confirm", tracker)
     offer = pending_offer(tracker)
     offered = offer is not None and accepts_offer(text, offer[1]) and not done
     if done and not _has_cart(turn) and offered_product_id(tracker) is not None:

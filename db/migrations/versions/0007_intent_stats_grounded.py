@@ -31,6 +31,7 @@ _HANDED = (
     "action_agregar_producto",
     "action_buscar_producto",
     "action_confirmar_pedido",
+    "action_iniciar_checkout",
 )
 
 

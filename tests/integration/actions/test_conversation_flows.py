@@ -158,3 +158,12 @@ def test_a_no_after_an_offer_does_not_take_it(sales_shop: SalesShop, session: Se
     events = _bot(first.facts, "action_agregar_producto")
     _, out = _interpret(make_tracker("no gracias", intent="nlu_fallback", events=events))
     assert _followup(out) is None and _cart(session) == {}
+
+
+def test_a_yes_under_the_threshold_after_the_summary_starts_checkout(
+    sales_shop: SalesShop,
+) -> None:
+    run_action(ActionAgregarProducto(), make_tracker("quiero la licuadora", intent="comprar"))
+    events = _bot({"order": {"state": "pendiente"}}, "action_confirmar_pedido")
+    _, out = _interpret(make_tracker("Sí, confirmo.", intent="nlu_fallback", events=events))
+    assert _followup(out) == "action_iniciar_checkout"
