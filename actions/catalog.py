@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.respond import pesos, say
 from actions.services import catalog
-from actions.services.items import is_multi_item
+from actions.services.items import is_multi_item, order_quantity
 from actions.services.quantities import find_quantity
 from actions.turn import Turn, TurnAction, entity, latest_text
 from db.models import Product
@@ -94,10 +94,7 @@ def is_yes(text: str) -> bool:
 
 def accepts_offer(text: str, offered: int) -> bool:
     """True when `text` takes "¿Te anoto N?": a yes, "las que haya", or the same N."""
-    from actions.services.items import order_quantity  # items builds on catalog
-
-    folded = catalog.fold(text)
-    return bool(_YES.search(folded)) or order_quantity(text) == offered
+    return is_yes(text) or order_quantity(text) == offered
 
 
 def pending_offer(tracker: Tracker) -> tuple[int, int] | None:

@@ -116,7 +116,7 @@ def ground(
         return _follow("action_iniciar_checkout", "confirm", tracker)
     offer = pending_offer(tracker)
     offered = offer is not None and accepts_offer(text, offer[1]) and not done
-    if done and not _has_cart(turn) and offered_product_id(tracker) is not None:
+    if done and offered_product_id(tracker) is not None:  # (cart empty: see above)
         # "es todo" right after "¿Te lo agrego al pedido?" for the product they asked for.
         return _follow("action_agregar_producto", "reference", tracker)
     if offered or (shown and not done and refers_to_shown(text, shown)):

@@ -55,8 +55,6 @@ def _strip_lead(part: str) -> str:
     return part.strip(" .!¡¿?")
 
 
-# Packaging words: "deme 5 cajas" after a product is that product's quantity, not an item.
-_PACKAGING = PACKAGING
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _SIZE_TAIL = re.compile(r"\s+(?:de\s+)?\d.*$")
 
@@ -79,10 +77,10 @@ def split_items(text: str) -> list[Item]:
         quantity = find_quantity(lead.group()) if lead else None
         words = part[lead.end() :] if lead else part
         content = [w for w in terms(words) if not w.isdigit()]
-        if items and content and set(content) <= _PACKAGING and items[-1].words:
+        if items and content and set(content) <= PACKAGING and items[-1].words:
             # "tornillos drywall, deme 5 cajas": the quantity of the item before.
             items[-1] = Item(quantity or items[-1].quantity, items[-1].words)
-        elif content and set(content) <= _PACKAGING:
+        elif content and set(content) <= PACKAGING:
             items.append(Item(quantity, ""))  # "2 bultos": of the product just shown
         elif content:
             items.append(Item(quantity, words))
