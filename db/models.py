@@ -6,6 +6,7 @@ Every shop-owned row carries `shop_id`. Money is integer pesos. Timestamps are U
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any, Literal, get_args
 
 from sqlalchemy import (
@@ -27,6 +28,21 @@ from sqlalchemy.types import TypeDecorator
 
 OrderState = Literal["iniciada", "pendiente", "recolectando_datos", "cerrada", "cancelada"]
 ORDER_STATES: tuple[OrderState, ...] = get_args(OrderState)
+
+
+class GuardVerdict(StrEnum):
+    """`conversation_logs.guard_verdict`: what the guard said about the LLM's reply.
+
+    Shared by the writer (orchestrator.phrasing) and the readers: the analytics view
+    `conversation_stats` counts `REJECTED` rows as `guard_rejections` (migration 0002).
+    """
+
+    PASSED = "passed"
+    REJECTED = "rejected"
+    TIMEOUT = "timeout"
+    ERROR = "error"
+
+
 OUTBOUND_STATUSES = (
     "queued",
     "sending",

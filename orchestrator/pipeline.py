@@ -30,7 +30,14 @@ from tenacity import (
 )
 
 from db.identity import verified_phone
-from db.models import ConversationLog, InboundMessage, OutboundMessage, Shop, utcnow
+from db.models import (
+    ConversationLog,
+    GuardVerdict,
+    InboundMessage,
+    OutboundMessage,
+    Shop,
+    utcnow,
+)
 from db.session import session_scope
 from orchestrator import metrics as m
 from orchestrator import queue
@@ -326,7 +333,7 @@ class Pipeline:
         turn.log["phrase_ms"] = (time.perf_counter() - t1) * 1000
         self.metrics.observe(m.STAGE, "Stage latency", turn.log["phrase_ms"] / 1000, stage="phrase")
         self._record_llm(turn, outcome)
-        if outcome.verdict == "pass":
+        if outcome.verdict == GuardVerdict.PASSED:
             return [outcome.text]
         return [msg.text for msg in rasa_turn.messages]
 
@@ -371,7 +378,7 @@ class Pipeline:
             guard_verdict=o.verdict,
             guard_reason=o.reason,
         )
-        if o.verdict == "reject":
+        if o.verdict == GuardVerdict.REJECTED:
             self.metrics.inc(
                 m.GUARD, "LLM replies rejected by the guard", provider=o.provider or ""
             )

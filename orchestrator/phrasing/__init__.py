@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.models import Product
+from db.models import GuardVerdict, Product
 from db.session import session_scope
 from orchestrator.logging import get_logger
 from orchestrator.phrasing.guard import check_reply
@@ -39,7 +39,7 @@ class PhraseOutcome:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     raw: str | None = None
-    verdict: str | None = None  # pass | reject | timeout | error; None without an LLM
+    verdict: GuardVerdict | None = None  # None without an LLM
     reason: str | None = None
 
 
@@ -128,13 +128,13 @@ class PhrasingService:
         except FutureTimeout:
             future.cancel()
             out.latency_ms = (time.perf_counter() - start) * 1000
-            out.verdict, out.reason = "timeout", f"no answer within {self.timeout_s:g} s"
+            out.verdict, out.reason = GuardVerdict.TIMEOUT, f"no answer within {self.timeout_s:g} s"
             log.warning("llm.timeout", provider=out.provider, timeout_s=self.timeout_s)
             return out
         except Exception as exc:  # any SDK/network error falls back to the template
             out.latency_ms = (time.perf_counter() - start) * 1000
             timed_out = "timeout" in type(exc).__name__.lower()
-            out.verdict = "timeout" if timed_out else "error"
+            out.verdict = GuardVerdict.TIMEOUT if timed_out else GuardVerdict.ERROR
             out.reason = f"{type(exc).__name__}: {exc}"[:500]
             log.warning("llm.error", provider=out.provider, error=out.reason)
             return out

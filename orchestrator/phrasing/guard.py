@@ -17,6 +17,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from db.models import GuardVerdict
+
 _NUM = re.compile(
     r"(?<![\d.,])(\$\s?)?"
     r"(\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?)"
@@ -45,9 +47,9 @@ class GuardResult:
     reason: str | None = None
 
     @property
-    def verdict(self) -> str:
-        """`pass` or `reject`, as stored in the turn log."""
-        return "pass" if self.ok else "reject"
+    def verdict(self) -> GuardVerdict:
+        """`passed` or `rejected`, as stored in the turn log."""
+        return GuardVerdict.PASSED if self.ok else GuardVerdict.REJECTED
 
 
 def _to_value(token: str) -> float:

@@ -11,7 +11,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.models import Order
+from db import analytics
+from db.models import GuardVerdict, Order
+from db.session import session_scope
 from orchestrator.pipeline import APOLOGY
 from tests.e2e.harness import (
     inbound_of,
@@ -151,9 +153,14 @@ def test_llm_inventing_a_price_sends_the_template(
         send_whatsapp(client, phone, "tienen mangueras?")
         [log] = wait_for(lambda: turn_logs(e2e_sf, phone))
     assert log.intent == "consultar_inventario" and log.facts
-    assert log.guard_verdict == "reject" and "1.234" in (log.guard_reason or "")
+    assert log.guard_verdict == GuardVerdict.REJECTED and "1.234" in (log.guard_reason or "")
     assert log.final_reply == log.template_reply
     assert fake_twilio.bodies_to(phone) == [log.template_reply]
+    with session_scope(e2e_sf) as s:
+        [row] = analytics.stats_rows(
+            s, analytics.user_conversation_stats, log.shop_id or 0, user_id=log.user_id
+        )
+    assert row["guard_rejections"] == 1
 
 
 def test_hanging_llm_sends_the_template_within_the_timeout(
@@ -204,7 +211,7 @@ def test_long_reply_is_split_in_order(
         send_whatsapp(client, phone, "hola de nuevo")
         wait_for(lambda: len(turn_logs(e2e_sf, phone)) == 2)
     last = turn_logs(e2e_sf, phone)[-1]
-    assert last.guard_verdict == "pass", last.guard_reason
+    assert last.guard_verdict == GuardVerdict.PASSED, last.guard_reason
     bodies = fake_twilio.bodies_to(phone)[1:]
     assert len(bodies) == 3 and all(len(b) <= 1600 for b in bodies)
     assert " ".join(bodies) == fake_llm.text

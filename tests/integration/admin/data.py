@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from db.auth import set_shop_token
-from db.models import Client, ConversationLog, Order, OrderItem, Product, Shop
+from db.models import Client, ConversationLog, GuardVerdict, Order, OrderItem, Product, Shop
 from tests.factories import make_client, make_product, make_shop
 
 TOKEN_A = "token-shop-a-0123456789abcdef0123456789abcdef"
@@ -103,7 +103,7 @@ def seed_known(session: Session) -> Known:
         intent="saludar",
         confidence=0.9,
         total_ms=100,
-        guard_verdict="approved",
+        guard_verdict=GuardVerdict.PASSED,
         message="hola",
     )
     t["t2"] = log_turn(
@@ -114,7 +114,7 @@ def seed_known(session: Session) -> Known:
         intent="consultar_inventario",
         confidence=0.8,
         total_ms=200,
-        guard_verdict="rejected",
+        guard_verdict=GuardVerdict.REJECTED,
         message="¿tienen arroz?",
         final_reply="Sí, tenemos Arroz Diana a $4.500.",
     )
@@ -172,7 +172,7 @@ def seed_known(session: Session) -> Known:
         confidence=0.85,
         total_ms=150,
         error_type="LLMError",
-        guard_verdict="rejected",
+        guard_verdict=GuardVerdict.REJECTED,
         message="ver mi pedido",
         final_reply="Tu pedido: 1 Jabón, total $2.000.",
     )

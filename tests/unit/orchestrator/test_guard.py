@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from db.models import GuardVerdict
+
 from orchestrator.phrasing.guard import check_reply, find_numbers, normalize
 
 FACTS = {
@@ -87,7 +89,7 @@ def test_prices_are_marked() -> None:
 def test_faithful_rewrites_pass(reply: str) -> None:
     result = check_reply(reply, FACTS, TEMPLATE, CATALOG)
     assert result.ok, result.reason
-    assert result.verdict == "pass"
+    assert result.verdict == GuardVerdict.PASSED
 
 
 @pytest.mark.parametrize(
@@ -105,7 +107,7 @@ def test_faithful_rewrites_pass(reply: str) -> None:
 )
 def test_inventions_are_rejected(reply: str, why: str) -> None:
     result = check_reply(reply, FACTS, TEMPLATE, CATALOG)
-    assert not result.ok and result.verdict == "reject"
+    assert not result.ok and result.verdict == GuardVerdict.REJECTED
     assert why in (result.reason or "")
 
 
