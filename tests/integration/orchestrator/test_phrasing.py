@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from db import analytics
 from db.models import GuardVerdict, Shop
 from db.session import session_scope
-
 from tests.fakes.llm import INVENTED, FakeLLM
 from tests.fakes.rasa import FakeRasa, template_reply
 from tests.integration.orchestrator.conftest import AppFactory, logs

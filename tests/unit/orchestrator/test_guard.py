@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from db.models import GuardVerdict
-
 from orchestrator.phrasing.guard import check_reply, find_numbers, normalize
 
 FACTS = {
