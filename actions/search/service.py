@@ -25,6 +25,7 @@ import structlog
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from actions.search import synonyms
 from actions.search.backends import Embedder, make_backend
 from actions.search.settings import SearchSettings
 from actions.search.shop_index import ProductText, ProgressFn, ShopIndex, SyncPlan
@@ -90,7 +91,7 @@ class CatalogSearch:
     # ---- public API --------------------------------------------------------------------
     def search(self, shop_id: int, query: str, k: int = 5) -> list[SearchHit]:
         """The `k` best active products of `shop_id` for a shopper's `query`, best first."""
-        cleaned = clean_query(query)
+        cleaned = synonyms.expand(clean_query(query))
         state = self._state(shop_id)
         if time.monotonic() - state.checked_at >= self.settings.refresh_interval_s:
             if state.index is not None and len(state.index) > self.settings.async_check_min:

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from actions.search import synonyms
 from db.models import Product
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ def load_products(*, session: Session, shop_id: int, ids: Sequence[int]) -> list
 
 def fallback_search(*, session: Session, shop_id: int, query: str, k: int = 5) -> list[Product]:
     """SQL ILIKE lookup: products with any query word in name/category, most matches first."""
-    words = terms(query)
+    words = terms(synonyms.expand(query))
     if not words:
         return []
     haystack = func.lower(Product.name + " " + Product.category + " " + Product.description)
@@ -279,9 +280,14 @@ def _by_size(text: str, shown: Sequence[Product]) -> Product | None:
 _PRICE_WORDS = frozenset({"barato", "barata", "caro", "cara", "economico", "economica", "costoso"})
 
 
+def _found(word: str, names: list[str]) -> bool:
+    """`word` (or a regional synonym of it: "remera" for "camiseta") is among `names`."""
+    return any(n == v or n.startswith(v) for v in synonyms.variants(word, _singular) for n in names)
+
+
 def _hits(words: list[str], product: Product) -> int:
     name = [_singular(w) for w in re.findall(r"[a-zñ0-9]+", fold(product.name))]
-    return sum(any(n == w or n.startswith(w) for n in name) for w in words)
+    return sum(_found(w, name) for w in words)
 
 
 def name_hits(text: str, product: Product) -> int:
@@ -337,7 +343,7 @@ def _related(words: list[str], product: Product) -> int:
             r"[a-zñ0-9]+", fold(f"{product.name} {product.category} {product.description}")
         )
     ]
-    return sum(any(n == w or n.startswith(w) for n in text) for w in words)
+    return sum(_found(w, text) for w in words)
 
 
 def focus(query: str, found: Sequence[Product], *, phrase: bool) -> Focus:

@@ -43,7 +43,8 @@ def test_encode_gives_unit_vectors_and_zeros_for_empty_text() -> None:
 
 def test_accents_and_case_do_not_change_the_embedding() -> None:
     a, b = sentence_encoder.encode(["¿Cómo se llama la EMPRESA?", "¿como se llama la empresa?"])
-    assert np.allclose(a, b)
+    # Same input ids; float sums in a multi-threaded BLAS may differ in the last bits.
+    assert np.allclose(a, b, atol=1e-5)
 
 
 def test_batches_give_the_same_vectors_as_single_calls() -> None:
