@@ -124,6 +124,11 @@ def select_products(turn: Turn, tracker: Tracker, *, k: int = SHOW_MAX) -> Selec
     shown = shown_products(turn, tracker)
     if phrase and shown:
         match = catalog.best_name_match(phrase, shown)
+        if match is None:
+            # The entity names the kind ("licuadora") and the rest of the message picks
+            # one of the list ("la licuadora de 1.5 litros", "la camiseta roja").
+            ref = catalog.resolve_reference(text, shown)
+            match = ref if ref is not None and catalog.name_hits(phrase, ref) > 0 else None
         if match is not None:
             return Selection(phrase, [match], referenced=True)
     if shown and (not phrase or not catalog.terms(phrase)):

@@ -91,7 +91,7 @@ class CatalogSearch:
     # ---- public API --------------------------------------------------------------------
     def search(self, shop_id: int, query: str, k: int = 5) -> list[SearchHit]:
         """The `k` best active products of `shop_id` for a shopper's `query`, best first."""
-        cleaned = synonyms.expand(clean_query(query))
+        cleaned = clean_query(query)
         state = self._state(shop_id)
         if time.monotonic() - state.checked_at >= self.settings.refresh_interval_s:
             if state.index is not None and len(state.index) > self.settings.async_check_min:
@@ -105,7 +105,7 @@ class CatalogSearch:
         if state.lock.acquire(timeout=self.settings.lock_timeout_s):
             try:
                 if state.index is not None:
-                    hits = [SearchHit(pid, s) for pid, s in state.index.search(cleaned, k)]
+                    hits = self._ranked(state.index, cleaned, k)
             except Exception:
                 log.exception("search_index_failed", shop_id=shop_id)
             finally:
@@ -113,6 +113,16 @@ class CatalogSearch:
         else:
             log.warning("search_index_busy", shop_id=shop_id)
         return hits if hits is not None else self._sql(shop_id, query, k)
+
+    @staticmethod
+    def _ranked(index: ShopIndex, cleaned: str, k: int) -> list[SearchHit]:
+        """The index's `k` best for `cleaned` and its regional rewrites (best score each)."""
+        best: dict[int, float] = {}
+        for text in synonyms.rewrites(cleaned):
+            for pid, score in index.search(text, k):
+                best[pid] = max(score, best.get(pid, float("-inf")))
+        ranked = sorted(best.items(), key=lambda item: item[1], reverse=True)[:k]
+        return [SearchHit(pid, score) for pid, score in ranked]
 
     def refresh(self, shop_id: int, progress: ProgressFn | None = None) -> int:
         """Bring the shop's index up to date now; return products re-embedded or dropped."""

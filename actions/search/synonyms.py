@@ -55,6 +55,25 @@ def expand(query: str) -> str:
     return f"{query} {' '.join(extra)}" if extra else query
 
 
+def rewrites(query: str, limit: int = 8) -> list[str]:
+    """`query` (folded) and up to `limit` copies with a mentioned name replaced by another
+    of its group ("remeras negras" → "camiseta negras", "playera negras", …).
+
+    Retrieval scores each rewrite on its own and keeps the best score per product: one
+    long expanded query would dilute the similarity of every product below the relevance
+    cut.
+    """
+    folded = fold(query)
+    out = [folded]
+    for group in groups():
+        for name in group:
+            pattern = re.compile(rf"(?<![a-zñ0-9]){re.escape(name)}(?:es|s)?(?![a-zñ0-9])")
+            if pattern.search(folded):
+                out += [pattern.sub(other, folded, count=1) for other in group if other != name]
+                break
+    return list(dict.fromkeys(out))[: limit + 1]
+
+
 @lru_cache(maxsize=8)
 def _variant_map(normalize: Callable[[str], str]) -> dict[str, frozenset[str]]:
     out: dict[str, set[str]] = {}

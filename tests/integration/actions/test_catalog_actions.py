@@ -79,6 +79,29 @@ def test_references_resolve_against_the_products_shown(sales_shop: SalesShop) ->
     assert "Licuadora Oster 3 velocidades cuesta $189.900" in one.text
 
 
+def test_a_kind_named_with_a_distinguishing_word_picks_from_the_list(
+    sales_shop: SalesShop,
+) -> None:
+    """The entity is the kind ("camiseta"); the rest of the message picks one shown."""
+    p = sales_shop.products
+    shown = {"productos_mostrados": [p["camiseta_roja"].id, p["camiseta_azul"].id]}
+    for text, expected in (
+        ("la camiseta azul", "camiseta_azul"),
+        ("la camiseta roja", "camiseta_roja"),
+    ):
+        tracker = make_tracker(text, entities={"producto": "camiseta"}, slots=shown)
+        reply = run_action(ACTION, tracker)
+        assert [f["id"] for f in reply.facts["products"]] == [p[expected].id], text
+
+
+def test_a_regional_name_finds_the_shops_product(sales_shop: SalesShop) -> None:
+    """An Argentine "remeras" finds the shop's "Camiseta" products (synonyms.txt)."""
+    reply = run_action(ACTION, make_tracker("tienen remeras?", entities={"producto": "remeras"}))
+    ids = {f["id"] for f in reply.facts["products"]}
+    assert ids == {sales_shop.products["camiseta_roja"].id, sales_shop.products["camiseta_azul"].id}
+    assert reply.facts.get("available", True)
+
+
 def test_semantic_search_service_is_used_when_available(
     sales_shop: SalesShop, sales_runtime: Runtime, tmp_path: Path
 ) -> None:

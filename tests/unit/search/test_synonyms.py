@@ -40,3 +40,11 @@ def test_focus_takes_a_synonym_as_the_head_noun() -> None:
     ]
     found = focus("remeras negras", shirts, phrase=True)
     assert found.available and [p.id for p in found.products] == [1]
+
+
+def test_rewrites_replace_one_mentioned_name_by_each_other_name() -> None:
+    assert synonyms.rewrites("Remeras negras")[:3] == [
+        "remeras negras", "camiseta negras", "playera negras"
+    ]  # fmt: skip
+    assert synonyms.rewrites("un martillo") == ["un martillo"]
+    assert len(synonyms.rewrites("remeras", limit=2)) == 3
