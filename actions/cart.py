@@ -201,6 +201,18 @@ class ActionAgregarProducto(TurnAction):
         return [SlotSet("pedido_id", float(order.id)), SlotSet("productos_mostrados", [product.id])]
 
 
+def _names_other_product(turn: Turn, text: str, in_cart: list[Product]) -> bool:
+    """True when `text` names a catalog product that is not in the cart."""
+    if not [w for w in catalog.terms(text) if not w.isdigit()]:
+        return False
+    turn.session.commit()  # nothing written yet; the search reads with its own session
+    found = catalog.search_products(
+        session=turn.session, shop_id=turn.shop.id, query=text, searcher=turn.searcher(), k=3
+    )
+    mine = {p.id for p in in_cart}
+    return any(p.id not in mine and catalog.name_hits(text, p) > 0 for p in found)
+
+
 def _only(products: list[Product]) -> Product | None:
     return products[0] if len(products) == 1 else None
 
@@ -414,6 +426,11 @@ class ActionQuitarProducto(TurnAction):
         product = catalog.best_name_match(phrase, in_cart) or catalog.resolve_reference(
             text, in_cart
         )
+        removing = bool(_REMOVE.search(catalog.fold(text)))
+        if product is None and not removing and _names_other_product(turn, text, in_cart):
+            # "aguanta, me faltó algo: dos pocillos mug" names a product that is not in the
+            # cart and does not ask to remove: it is one more line.
+            return [FollowupAction("action_agregar_producto")]
         if product is None:
             # The line just touched ("mejor que sean 15" right after adding the focos).
             touched = [p for p in shown_products(turn, tracker) if p in in_cart]

@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.respond import pesos, say
 from actions.services import catalog
+from actions.services.buyer_data import bare_field
 from actions.services.items import is_multi_item, order_quantity
 from actions.services.quantities import find_quantity
 from actions.turn import Turn, TurnAction, entity, latest_text
@@ -193,6 +194,13 @@ def select_products(turn: Turn, tracker: Tracker, *, k: int = SHOW_MAX) -> Selec
     return Selection(query, found, available=available)
 
 
+def _answers_data(text: str, tracker: Tracker) -> bool:
+    """True for a bare barrio-like answer right after the bot noted buyer data."""
+    if last_bot_payload(tracker)[0] != "action_guardar_datos":
+        return False
+    return bare_field(text, tracker.get_slot) == "barrio"
+
+
 def _without_phrase(text: str, phrase: str) -> str:
     """The words of `text` that carry content other than `phrase`'s (no filler, no numbers)."""
     bad = set(catalog.terms(phrase))
@@ -276,6 +284,9 @@ class ActionBuscarProducto(TurnAction):
             return ActionAgregarProducto().handle(turn, dispatcher, tracker)
         selection = select_products(turn, tracker)
         products = selection.products
+        if not products and _answers_data(text, tracker):
+            # "Guayabal" right after the address was noted: the barrio, not a product.
+            return [FollowupAction("action_guardar_datos")]
         if not products:
             no_match(turn, dispatcher, self.name(), selection.query)
             return [SlotSet("productos_mostrados", None)]

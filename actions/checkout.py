@@ -18,7 +18,7 @@ from actions.catalog import last_bot_payload
 from actions.interpret import ground, ground_or_empty_cart
 from actions.respond import say
 from actions.services import checkout_data, orders
-from actions.services.buyer_data import parse_buyer_data
+from actions.services.buyer_data import bare_field, parse_buyer_data
 from actions.services.clients import owned_client
 from actions.turn import Turn, TurnAction, latest_text
 
@@ -220,7 +220,14 @@ class ActionGuardarDatos(TurnAction):
     action_name = "action_guardar_datos"
 
     def handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
-        fields = parse_buyer_data(latest_text(tracker), region=turn.shop.country)
+        text = latest_text(tracker)
+        fields = parse_buyer_data(text, region=turn.shop.country)
+        if not fields:
+            # A bare answer ("79845123", "Ricardo Gómez Salazar", "Guayabal") the NLU read
+            # as data: the field it most likely is, given what is already noted.
+            guess = bare_field(text, tracker.get_slot)
+            if guess is not None:
+                fields = parse_buyer_data(text, requested=guess, region=turn.shop.country)
         cleaners = {
             "nombre": checkout_data.clean_name,
             "cedula": checkout_data.clean_cedula,
@@ -251,13 +258,22 @@ class ActionGuardarDatos(TurnAction):
         }
         noted = ", ".join(labels[s] for s in FORM_SLOTS if s in kept)
         text = f"¡Gracias! Anoté tu {noted} para el envío 📝."
-        text += (
-            " Cuando quieras, escribe «confirmar pedido» y lo cerramos."
-            if has_cart
-            else " ¿Qué te gustaría comprar?"
-        )
+        events: Events = [SlotSet(slot, value) for slot, value in kept.items()]
+        if not has_cart or order is None:
+            say(
+                dispatcher,
+                self.name(),
+                f"{text} ¿Qué te gustaría comprar?",
+                {"saved_fields": sorted(kept)},
+            )
+            return events
         say(dispatcher, self.name(), text, {"saved_fields": sorted(kept)})
-        return [SlotSet(slot, value) for slot, value in kept.items()]
+        # Data given with a cart means the shopper is checking out: confirm the cart when it
+        # was not yet summarized, else go on with the form (it asks only what is missing).
+        follow = (
+            "action_iniciar_checkout" if order.state == "pendiente" else "action_confirmar_pedido"
+        )
+        return [*events, FollowupAction(follow)]
 
 
 class ActionCancelarPedido(TurnAction):

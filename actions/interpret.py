@@ -45,6 +45,9 @@ _DONE = re.compile(
     r"\b(es todo|eso es todo|eso seria todo|seria todo|eso nomas|nada mas|solo eso|"
     r"eso era todo|por ahora es todo|ya es todo|listo eso|con eso|eso no mas|nomas eso)\b"
 )
+_CONFIRM = re.compile(
+    r"\b(confirmo|confirmar|confirmado|confirmamos|cierra el pedido|cerrar el pedido)\b"
+)
 _ADD_WORDS = re.compile(
     r"\b(quiero|quisiera|dame|deme|mandame|mandeme|echame|ponme|agregame|agrega|llevo|"
     r"me llevo|la quiero|lo quiero|esa|ese|esos|esas|de esas|de esos|listo|dale|anotame|"
@@ -114,6 +117,9 @@ def ground(
     if not done and is_yes(text) and last_bot_payload(tracker)[0] == "action_confirmar_pedido":
         # "Sí, confirmo." under the fallback threshold, right after "¿Confirmas el pedido?".
         return _follow("action_iniciar_checkout", "confirm", tracker)
+    if not done and _CONFIRM.search(folded) and _has_cart(turn):
+        # "Sí, confirmo." under the fallback threshold with a cart: show it and ask.
+        return _follow("action_confirmar_pedido", "confirm", tracker)
     offer = pending_offer(tracker)
     offered = offer is not None and accepts_offer(text, offer[1]) and not done
     if done and offered_product_id(tracker) is not None:  # (cart empty: see above)

@@ -10,6 +10,8 @@ the form validates each one as usual. Pure functions, no Rasa.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 import phonenumbers
 
@@ -285,3 +287,26 @@ def _join_address_tails(parts: list[str]) -> list[str]:
 def is_correction(text: str) -> bool:
     """True when the shopper says they are correcting something they gave."""
     return bool(_CORRECTION.search(fold(text)))
+
+
+_DIGITS_ONLY = re.compile(r"^[\d.\s-]{6,14}$")
+_WORDS_ONLY = re.compile(r"^[A-Za-zÁÉÍÓÚÜÑáéíóúüñ' ]+$")
+
+
+def bare_field(text: str, slot: Callable[[str], Any]) -> str | None:
+    """The checkout field a bare answer outside the form most likely fills, or None.
+
+    "79845123" is a document (a mobile number is recognised on its own); two to five words
+    are the name while none is noted; a short word once the address is noted is the barrio.
+    `slot` reads the conversation's slots (`tracker.get_slot`).
+    """
+    value = " ".join(text.strip(" .,!").split())
+    if _DIGITS_ONLY.match(value):
+        return "cedula"
+    if not _WORDS_ONLY.match(value) or len(value.split()) > 5:
+        return None
+    if not slot("nombre") and len(value.split()) >= 2:
+        return "nombre"
+    if slot("direccion") and not slot("barrio") and len(value.split()) <= 3:
+        return "barrio"
+    return None

@@ -310,7 +310,13 @@ def best_name_match(text: str, shown: Sequence[Product]) -> Product | None:
     top = scores[0][0]
     if top == 0 or (len(scores) > 1 and scores[1][0] == top):
         return None
-    return shown[scores[0][1]]
+    best = shown[scores[0][1]]
+    # A shared word is not a reference when the request names another thing: "un tapete
+    # de baño" after "Toalla de baño" shares "baño" but its head noun is "tapete".
+    head = next((w for w in words if w not in PACKAGING and w not in _LEAD_ADJECTIVES), words[0])
+    if not _hits([head], best) and top / len(words) < 0.67:
+        return None
+    return best
 
 
 # Packaging and unit words: "2 paquetes de pañales" asks for pañales, "5 cajas" is a count.

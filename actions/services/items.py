@@ -25,7 +25,9 @@ _LEAD = re.compile(
     r"ah|ahh|uy|ay|perd[oó]n|disculpa|tambi[eé]n quiero|y tambi[eé]n|"
     r"solicito|solicitamos|cotizaci[oó]n de|cotizaci[oó]n|env[ií]en(?:me)?|env[ií]eme|"
     r"conforme|entendido|proceda|procedan|favor|requerimos|necesitamos|las|los|ya|"
-    r"cot[ií]ceme|cotizar|me podr[ií]a cotizar|necesito cotizar|precio de)\b[\s,:!.]*",
+    r"cot[ií]ceme|cotizar|me podr[ií]a cotizar|necesito cotizar|precio de|"
+    r"agr[eé]gueme|agr[eé]guele|agr[eé]guenme|p[oó]ngame|p[oó]ngale|m[aá]ndeme|m[aá]ndenme|"
+    r"s[uú]mele|an[oó]teme|sep[aá]reme|reg[aá]leme|d[eé]nme|env[ií]enos|tr[aá]igame)\b[\s,:!.]*",
     re.IGNORECASE,
 )
 # A leading quantity ("4 bombillos", "dos traperos", "media docena de", "un par de"); a
@@ -35,6 +37,14 @@ _LEADING_QUANTITY = re.compile(
     r"mts|metros|litros|kilos|gramos|gr\b|g\b|w\b|v\b|gb|pulgadas|\"))|un|una|uno|dos|tres|"
     r"cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|quince|veinte|treinta|cuarenta|"
     r"cincuenta|cien)\b(?:\s+(?:unidades|unidad|und|uds))?(?:\s+de)?\s*",
+    re.IGNORECASE,
+)
+
+
+# "4 paquetes de lapiceros", "2 cajas de tornillos": the product is after the packaging.
+_PACKAGED = re.compile(
+    r"^(?:cajas?|cajitas?|bolsas?|paquetes?|packs?|pacas?|bultos?|sacos?|rollos?|frascos?|"
+    r"botellas?|latas?|tiras?|unidades|unidad)\s+de\s+(?=[a-zñáéíóú])",
     re.IGNORECASE,
 )
 
@@ -76,6 +86,7 @@ def split_items(text: str) -> list[Item]:
         lead = _LEADING_QUANTITY.match(part)
         quantity = find_quantity(lead.group()) if lead else None
         words = part[lead.end() :] if lead else part
+        words = _PACKAGED.sub("", words)
         content = [w for w in terms(words) if not w.isdigit()]
         if items and content and set(content) <= PACKAGING and items[-1].words:
             # "tornillos drywall, deme 5 cajas": the quantity of the item before.

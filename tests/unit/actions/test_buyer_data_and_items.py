@@ -66,7 +66,7 @@ def test_items_with_their_quantities() -> None:
     ]
     assert split_items("me cotiza 40 resmas de papel carta y 10 cajas de lapiceros") == [
         Item(40, "resmas de papel carta"),
-        Item(10, "cajas de lapiceros"),
+        Item(10, "lapiceros"),
     ]
 
 
