@@ -17,6 +17,8 @@ The worker calls `MediaService.prepare` before Rasa and `finish` after it
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 import time
 from collections.abc import Callable
@@ -31,7 +33,7 @@ from db.catalog_fields import fold
 from db.models import ConversationLog, Product
 from db.session import session_scope
 from orchestrator.logging import get_logger
-from orchestrator.media.download import Media, MediaDownloader, MediaError, kind_of
+from orchestrator.media.download import Media, MediaDownloader, MediaError, base_type, kind_of
 from orchestrator.media.providers import Describer, Transcriber, clean_query
 from orchestrator.turn import Turn
 
@@ -128,7 +130,7 @@ class MediaService:
         declared = str(item.get("content_type") or "")
         kind = kind_of(declared)
         turn.log.update(media_type=declared[:100] or None, intent=None)
-        if kind == "other" or not item.get("url"):
+        if kind == "other" or not (item.get("url") or item.get("data")):
             return self._fallback(turn, OTHER_MEDIA)
         provider = self.transcriber if kind == "audio" else self.describer
         stage = "transcription" if kind == "audio" else "vision"
@@ -138,7 +140,7 @@ class MediaService:
         turn.log["media_provider"] = provider.name
         start = time.perf_counter()
         try:
-            media = self._download(str(item["url"]), declared)
+            media = self._media_of(item, declared)
             if kind == "audio":
                 text = self._bounded(stage, self.transcriber.transcribe, media)  # type: ignore[union-attr]
             else:
@@ -170,10 +172,17 @@ class MediaService:
         turn.log["media_prefix"] = PHOTO_PREFIX
         return None
 
-    def _download(self, url: str, declared: str) -> Media:
+    def _media_of(self, item: dict[str, Any], declared: str) -> Media:
+        """An upload of a local channel (`data`, base64) or a download (`url`)."""
+        if item.get("data"):
+            try:
+                data = base64.b64decode(str(item["data"]), validate=True)
+            except (binascii.Error, ValueError) as exc:
+                raise MediaError("media_download_failed", "upload is not base64") from exc
+            return Media(data, base_type(declared))
         if self.downloader is None:
             raise MediaError("media_download_failed", "no downloader configured")
-        return self.downloader.fetch(url, declared)
+        return self.downloader.fetch(str(item["url"]), declared)
 
     def _bounded(self, stage: str, call: Callable[..., str], *args: Any) -> str:
         """`call(*args, timeout)` in the pool, given up after `timeout_s`."""

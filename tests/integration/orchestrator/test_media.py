@@ -7,6 +7,7 @@ httpx, openai and google-genai clients; the voice note is a real Spanish OGG/Opu
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from collections.abc import Iterator
@@ -342,3 +343,50 @@ def test_a_button_answer_is_handled_as_the_typed_answer(
     assert log.message == "sí" and (log.media_type, log.media_text) == ("button", "si")
     [row] = inbound(session_factory)
     assert (row.button_payload, row.button_text) == ("si", "Sí, confirmar")
+
+
+def test_web_chat_upload_runs_the_media_step_and_lists_the_images(
+    app_client: AppFactory,
+    fake_rasa: FakeRasa,
+    media_ai: FakeMediaAI,
+    voice_note: bytes,
+    session_factory: sessionmaker[Session],
+) -> None:
+    image = "https://cdn.tienda.test/arroz.jpg"
+    fact = _product(session_factory, image)
+    fake_rasa.responder = template_reply("Arroz a $3.500.", {"products": [fact]})
+    note = base64.b64encode(voice_note).decode()
+    with app_client(**providers(media_ai)) as client:
+        body = {"shop": "tienda", "user": "ana", "channel": "web"}
+        resp = client.post(
+            "/chat/media", json={**body, "media": {"content_type": "audio/ogg", "data": note}}
+        )
+        bad_type = client.post(
+            "/chat/media", json={**body, "media": {"content_type": "video/mp4", "data": note}}
+        )
+        bad_data = client.post(
+            "/chat/media", json={**body, "media": {"content_type": "audio/ogg", "data": "%%%%"}}
+        )
+    assert resp.status_code == 200, resp.text
+    out = resp.json()
+    assert out["replies"] == ["Arroz a $3.500."] and out["images"] == [image] and out["success"]
+    assert fake_rasa.messages == [("tienda:web:ana", TRANSCRIPT)]
+    assert media_ai.received == [("audio", "audio/ogg", voice_note)]
+    assert bad_type.status_code == 400 and "content_type" in bad_type.json()["detail"]
+    assert bad_data.status_code == 400 and "base64" in bad_data.json()["detail"]
+    [log] = logs(session_factory)
+    assert (log.channel, log.message, log.media_provider) == ("chat", TRANSCRIPT, "openai")
+
+
+def test_web_chat_upload_over_the_limit_is_413(app_client: AppFactory) -> None:
+    data = base64.b64encode(b"OggS" + b"\0" * 2048).decode()
+    with app_client(media_max_bytes=1024) as client:
+        resp = client.post(
+            "/chat/media",
+            json={
+                "user": "ana",
+                "shop": "tienda",
+                "media": {"content_type": "audio/ogg", "data": data},
+            },
+        )
+    assert resp.status_code == 413
