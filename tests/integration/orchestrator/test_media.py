@@ -390,3 +390,22 @@ def test_web_chat_upload_over_the_limit_is_413(app_client: AppFactory) -> None:
             },
         )
     assert resp.status_code == 413
+
+
+def test_an_unsure_voice_note_answer_starts_with_what_was_understood(
+    app_client: AppFactory,
+    fake_rasa: FakeRasa,
+    fake_twilio: FakeTwilio,
+    media_host: FakeMediaHost,
+    media_ai: FakeMediaAI,
+    voice_note: bytes,
+    session_factory: sessionmaker[Session],
+) -> None:
+    fake_rasa.confidence = 0.41
+    fake_rasa.responder = template_reply("Listo, anoté 2 escobas.")
+    url = media_host.add(MEDIA_PATH, "audio/ogg", voice_note)
+    with app_client(**providers(media_ai)) as client:
+        post_signed(client, "/twilio/whatsapp", media_form(url, "audio/ogg"))
+        log = _one_log(session_factory)
+    expected = om.ECHO.format(text=TRANSCRIPT) + "\n\nListo, anoté 2 escobas."
+    assert [s.body for s in fake_twilio.sent] == [expected] and log.final_reply == expected
