@@ -119,7 +119,8 @@ def test_voice_note_adds_the_product_to_the_cart(
         _post(client, phone, **_media(url, "audio/ogg"))
         [log] = _turns(e2e_sf, phone, 1)
     assert fake_media_host.requests and fake_media_host.requests[0].headers["authorization"]
-    assert fake_media_ai.received == [("audio", "audio/ogg", note)]
+    # A turn retried (Rasa slow under load) reads the note again: never another file.
+    assert fake_media_ai.received and set(fake_media_ai.received) == {("audio", "audio/ogg", note)}
     assert log.success, log.error_message
     assert (log.message, log.media_text, log.media_provider) == (
         "quiero dos escobas",
