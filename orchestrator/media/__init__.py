@@ -26,11 +26,11 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.catalog_fields import fold
-from db.models import ConversationLog, Product
+from db.models import ConversationLog, InboundMessage, Product
 from db.session import session_scope
 from orchestrator.logging import get_logger
 from orchestrator.media.download import Media, MediaDownloader, MediaError, base_type, kind_of
@@ -139,22 +139,19 @@ class MediaService:
             return self._fallback(turn, fallback, f"{stage}_unavailable", "no provider set")
         turn.log["media_provider"] = provider.name
         start = time.perf_counter()
+        read = item.get("read") if isinstance(item.get("read"), dict) else None
         try:
-            media = self._media_of(item, declared)
-            if kind == "audio":
-                text = self._bounded(stage, self.transcriber.transcribe, media)  # type: ignore[union-attr]
+            if read is not None:  # a retried turn: the provider's answer of the first try
+                text = str(read.get("text") or "")
             else:
-                text = self._bounded(
-                    stage,
-                    self.describer.describe,  # type: ignore[union-attr]
-                    media,
-                    turn.text.strip(),
-                )
+                text = self._read(turn, item, declared, kind, stage)
         except MediaError as exc:
             turn.log["media_ms"] = (time.perf_counter() - start) * 1000
             reply = TOO_LARGE if exc.error_type == "media_too_large" else fallback
             return self._fallback(turn, reply, exc.error_type, str(exc))
         turn.log["media_ms"] = (time.perf_counter() - start) * 1000
+        if read is None:
+            self._remember(turn, {"provider": provider.name, "text": text})
         log.info("media.read", kind=kind, provider=provider.name, ms=round(turn.log["media_ms"]))
         if kind == "audio":
             transcript = " ".join(text.split())[:4096]
@@ -171,6 +168,24 @@ class MediaService:
         turn.text = f"{caption} {query}" if caption else f"¿tienen {query}?"
         turn.log["media_prefix"] = PHOTO_PREFIX
         return None
+
+    def _read(self, turn: Turn, item: dict[str, Any], declared: str, kind: str, stage: str) -> str:
+        """Download (or decode) the media and ask the provider; raises `MediaError`."""
+        media = self._media_of(item, declared)
+        if kind == "audio":
+            return self._bounded(stage, self.transcriber.transcribe, media)  # type: ignore[union-attr]
+        return self._bounded(stage, self.describer.describe, media, turn.text.strip())  # type: ignore[union-attr]
+
+    def _remember(self, turn: Turn, read: dict[str, str]) -> None:
+        """Keep the provider's answer on the inbound row: a retried turn runs on the same
+        text (the same message for Rasa's idempotency key) without calling it again."""
+        media = [{**turn.media[0], "read": read}, *turn.media[1:]]
+        with session_scope(self.sf) as s:
+            s.execute(
+                update(InboundMessage)
+                .where(InboundMessage.id == turn.inbound_id)
+                .values(media=media)
+            )
 
     def _media_of(self, item: dict[str, Any], declared: str) -> Media:
         """An upload of a local channel (`data`, base64) or a download (`url`)."""

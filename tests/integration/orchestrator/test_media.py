@@ -109,7 +109,9 @@ def test_voice_note_is_transcribed_and_runs_as_the_turn(
     assert log.media_ms is not None and log.media_ms > 0
     assert [s.body for s in fake_twilio.sent] == ["Listo, anoté 2 escobas."]
     [row] = inbound(session_factory)
-    assert row.body == "" and row.media == [{"url": url, "content_type": "audio/ogg"}]
+    assert row.body == "" and row.media == [
+        {"url": url, "content_type": "audio/ogg", "read": {"provider": kind, "text": TRANSCRIPT}}
+    ]
 
 
 def test_without_a_provider_the_shopper_is_asked_to_write(
@@ -409,3 +411,25 @@ def test_an_unsure_voice_note_answer_starts_with_what_was_understood(
         log = _one_log(session_factory)
     expected = om.ECHO.format(text=TRANSCRIPT) + "\n\nListo, anoté 2 escobas."
     assert [s.body for s in fake_twilio.sent] == [expected] and log.final_reply == expected
+
+
+def test_a_retried_turn_reuses_the_transcript_instead_of_calling_the_provider_again(
+    app_client: AppFactory,
+    fake_rasa: FakeRasa,
+    fake_twilio: FakeTwilio,
+    media_host: FakeMediaHost,
+    media_ai: FakeMediaAI,
+    voice_note: bytes,
+    session_factory: sessionmaker[Session],
+) -> None:
+    fake_rasa.fail_next = 1  # the first try fails after the note was transcribed
+    url = media_host.add(MEDIA_PATH, "audio/ogg", voice_note)
+    with app_client(**providers(media_ai)) as client:
+        post_signed(client, "/twilio/whatsapp", media_form(url, "audio/ogg"))
+        log = _one_log(session_factory)
+    assert log.success and log.message == TRANSCRIPT
+    assert len(media_ai.received) == 1 and len(media_host.requests) == 1
+    assert fake_rasa.messages == [(f"tienda:{USER}", TRANSCRIPT)]
+    [row] = inbound(session_factory)
+    assert row.media[0]["read"] == {"provider": "openai", "text": TRANSCRIPT}
+    assert len(fake_twilio.sent) == 1
