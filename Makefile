@@ -109,8 +109,12 @@ export-catalog: $(APP_STAMP) ## Export a catalog: make export-catalog FILE=out.c
 browser-deps: ## Install Debian's Chromium for the dashboard browser test (if missing)
 	@bash scripts/ensure_chromium.sh
 
+.PHONY: media-deps
+media-deps: ## Install Debian's espeak-ng and opus-tools for the voice-note tests (if missing)
+	@bash scripts/ensure_media_tools.sh
+
 .PHONY: test
-test: $(APP_STAMP) $(RASA_STAMP) browser-deps train ## Set up and run the whole suite (unit, integration, e2e, browser, Rasa)
+test: $(APP_STAMP) $(RASA_STAMP) browser-deps media-deps train ## Set up and run the whole suite (unit, integration, e2e, browser, Rasa)
 	@bash scripts/rasa.sh validate
 	@$(PY) -m pytest $(PYTEST_ARGS)
 	@bash scripts/rasa.sh test
@@ -120,7 +124,7 @@ test-conversations: $(APP_STAMP) $(RASA_STAMP) train ## Shopper conversations on
 	@$(PY) -m pytest tests/conversations -q -s $(PYTEST_ARGS)
 
 .PHONY: test-fast
-test-fast: $(APP_STAMP) ## Unit and integration tests only (no Rasa, no browser)
+test-fast: $(APP_STAMP) media-deps ## Unit and integration tests only (no Rasa, no browser)
 	@$(PY) -m pytest tests/unit tests/integration $(PYTEST_ARGS)
 
 .PHONY: lint

@@ -11,7 +11,7 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
-COLUMNS = ("sku", "nombre", "descripcion", "categoria", "precio", "stock", "activo")
+COLUMNS = ("sku", "nombre", "descripcion", "categoria", "precio", "stock", "activo", "imagen")
 REQUIRED = frozenset({"sku", "nombre", "precio", "stock"})
 ALIASES = {
     "name": "nombre",
@@ -22,7 +22,13 @@ ALIASES = {
     "active": "activo",
     "codigo": "sku",
     "referencia": "sku",
+    "image": "imagen",
+    "imageurl": "imagen",
+    "imagenurl": "imagen",
+    "urlimagen": "imagen",
+    "foto": "imagen",
 }
+MAX_URL = 1000
 MAX_INT = 2_147_483_647  # INTEGER columns on both backends
 
 # Thousands grouped with one separator ("12.900", "1,234,567") or plain digits ("12900"),
@@ -118,6 +124,21 @@ def _parse_whole_text(value: str, column: str) -> int:
         raise FieldError(f"{value!r}: {_whole_reason(column)}")
     number = int(whole.replace(".", "").replace(",", ""))
     return -number if negative else number
+
+
+def parse_image_url(value: Any) -> str | None:
+    """The optional `imagen`: a public http(s) URL WhatsApp can fetch; empty means none."""
+    text = parse_text(value, "imagen", None, False)
+    if not text:
+        return None
+    if len(text) > MAX_URL:
+        raise FieldError(f"longer than {MAX_URL} characters ({len(text)})")
+    if not _URL.fullmatch(text):
+        raise FieldError(f"{text[:80]!r} is not a web address (write https://…/foto.jpg)")
+    return text
+
+
+_URL = re.compile(r"https?://[^\s/?#]+\.[^\s/?#]+(?:[/?#]\S*)?", re.IGNORECASE)
 
 
 def parse_active(value: Any) -> bool:

@@ -1,8 +1,10 @@
 """Catalog import/export: validate every row, upsert by sku, export the same format.
 
-Files use Spanish headers: `sku, nombre, descripcion, categoria, precio, stock, activo`
-(`descripcion`, `categoria` and `activo` are optional). Headers are matched ignoring case,
-accents and spaces ("Descripción" is `descripcion`); English names are accepted too.
+Files use Spanish headers: `sku, nombre, descripcion, categoria, precio, stock, activo,
+imagen` (`descripcion`, `categoria`, `activo` and `imagen` are optional; `imagen` is a
+public http(s) URL of the product photo, sent with replies that present that product).
+Headers are matched ignoring case, accents and spaces ("Descripción" is `descripcion`);
+English names are accepted too.
 
 Rules, decided once:
 - Prices are whole pesos (COP has no cents). "12900", "12.900", "12,900", "$12.900" and
@@ -33,6 +35,7 @@ from db.catalog_fields import (
     FieldError,
     normalize_header,
     parse_active,
+    parse_image_url,
     parse_text,
     parse_whole,
 )
@@ -75,6 +78,7 @@ class ProductRow:
     precio: int
     stock: int
     activo: bool = True
+    imagen: str | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,8 @@ def _validate_one(
                 values[column] = parse_text(raw, column, limits[column], column in REQUIRED)
             elif column == "activo":
                 values[column] = parse_active(raw)
+            elif column == "imagen":
+                values[column] = parse_image_url(raw)
             else:
                 values[column] = parse_whole(raw, column)
         except FieldError as exc:
@@ -213,11 +219,20 @@ def load_catalog(path: str | Path) -> tuple[list[ProductRow], list[RowError]]:
 
 
 # Model columns in `ProductRow` order (sku first).
-_MODEL_COLUMNS = ("sku", "name", "description", "category", "price", "stock", "active")
+_MODEL_COLUMNS = (
+    "sku",
+    "name",
+    "description",
+    "category",
+    "price",
+    "stock",
+    "active",
+    "image_url",
+)
 
 
 def select_catalog_columns(shop_id: int, *extra: Any) -> Any:
-    """SELECT of the shop's products as plain columns in import order (sku … activo)."""
+    """SELECT of the shop's products as plain columns in import order (sku … imagen)."""
     columns = [getattr(Product, name) for name in _MODEL_COLUMNS]
     return select(*columns, *extra).where(Product.shop_id == shop_id)
 
@@ -293,6 +308,7 @@ def export_products(
         record = dict(zip(COLUMNS, astuple(ProductRow(*values)), strict=True))
         if fmt == "csv":
             record["activo"] = "si" if record["activo"] else "no"
+            record["imagen"] = record["imagen"] or ""
         records.append(record)
     write_file(path, COLUMNS, records, fmt)
     return len(records)

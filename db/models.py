@@ -120,6 +120,8 @@ class Shop(Base):
     timezone: Mapped[str] = mapped_column(
         String(64), default="America/Bogota", server_default="America/Bogota"
     )
+    # Quick-reply content SIDs of the shop's WhatsApp sender (`db.shop_config.QuickReplies`).
+    quick_replies: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -144,6 +146,8 @@ class Product(Base):
     price: Mapped[int] = mapped_column(Integer)
     stock: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The catalog's optional `imagen`: a public http(s) URL sent with one-product replies.
+    image_url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -259,6 +263,9 @@ class InboundMessage(Base):
     media: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     profile_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     wa_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # A quick-reply answer: Twilio's ButtonPayload / ButtonText (docs/MEDIA.md).
+    button_payload: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    button_text: Mapped[str | None] = mapped_column(String(256), nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="received")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -292,6 +299,11 @@ class OutboundMessage(Base):
     to_number: Mapped[str] = mapped_column(String(64))
     from_number: Mapped[str] = mapped_column(String(64), default="")
     body: Mapped[str] = mapped_column(Text)
+    # Sent with the body (Twilio MediaUrl): a product image.
+    media_url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    # A quick-reply template (Twilio Content API); `body` is the numbered-text fallback.
+    content_sid: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    content_variables: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
     provider_sid: Mapped[str | None] = mapped_column(String(64), nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="queued")
     error_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
@@ -343,6 +355,12 @@ class ConversationLog(Base):
     phrase_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
     send_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
     total_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # The voice note or photo of the turn (docs/MEDIA.md): its content type, the provider
+    # that read it, the transcript / product query, and the download + provider time.
+    media_type: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    media_provider: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    media_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    media_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
     success: Mapped[bool] = mapped_column(Boolean, default=True)
     error_type: Mapped[str | None] = mapped_column(String(64), nullable=True)
     error_message: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -107,6 +107,19 @@ class ShopInfo(_Strict):
         return {"descripcion": value} if isinstance(value, str) else value
 
 
+ContentSid = Annotated[str, Field(pattern=r"^HX[0-9a-fA-F]{32}$")]
+
+
+class QuickReplies(_Strict):
+    """`quick_replies`: WhatsApp quick-reply templates (Twilio Content API SIDs, `HX…`).
+
+    Each is a session template whose body is `{{1}}` (the bot's text) with the buttons of
+    docs/MEDIA.md; without one the question goes as text with its typed options.
+    """
+
+    confirmar_pedido: ContentSid | None = None  # buttons "si" / "no"
+
+
 def _alias(spanish: str, english: str) -> Any:
     return Field(validation_alias=AliasChoices(spanish, english), serialization_alias=spanish)
 
@@ -122,6 +135,7 @@ class ShopConfig(_Strict):
     persona: Annotated[str, Field(max_length=4000)] = ""
     staff_phones: list[Phone] = Field(default_factory=list)
     info: ShopInfo = Field(default_factory=ShopInfo)
+    quick_replies: QuickReplies = Field(default_factory=QuickReplies)
 
     @field_validator("slug")
     @classmethod
@@ -157,8 +171,9 @@ class ShopConfig(_Strict):
 
     def columns(self) -> dict[str, Any]:
         """The `Shop` columns this configuration sets."""
-        data = self.model_dump(exclude={"info"})
+        data = self.model_dump(exclude={"info", "quick_replies"})
         data["info"] = self.info.model_dump(exclude_none=True)
+        data["quick_replies"] = self.quick_replies.model_dump(exclude_none=True) or None
         return data
 
 
@@ -241,21 +256,22 @@ def file_dict_of(shop: Shop) -> dict[str, Any]:
         "persona": shop.persona or "",
         "staff_phones": list(shop.staff_phones or []),
         "info": dict(shop.info or {}),
+        "quick_replies": dict(shop.quick_replies or {}),
     }
 
 
 def merged_config(shop: Shop, changes: Any) -> ShopConfig:
     """`shop`'s configuration with the keys of `changes` replaced (`update`), validated.
 
-    `info` is merged key by key; an `info` key set to null is removed.
+    `info` and `quick_replies` are merged key by key; a key set to null is removed.
     """
     if not isinstance(changes, dict):
         raise ShopConfigError([("(file)", "must be a mapping of keys to values")])
     merged = file_dict_of(shop)
     for key, value in changes.items():
         key = FILE_KEYS.get(str(key), str(key))
-        if key == "info" and isinstance(value, dict):
-            merged["info"] = {**merged["info"], **value}
+        if key in ("info", "quick_replies") and isinstance(value, dict):
+            merged[key] = {**merged[key], **value}
         else:
             merged[key] = value
     return validate_config(merged, region=shop.country)

@@ -65,7 +65,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimitMiddleware,
         default=settings.max_body_bytes,
-        limits={"/twilio/": settings.twilio_max_body_bytes},
+        limits={
+            "/twilio/": settings.twilio_max_body_bytes,
+            # base64 of an upload up to MEDIA_MAX_BYTES, plus the JSON around it
+            "/chat/media": settings.media_max_bytes * 4 // 3 + 16 * 1024,
+        },
     )
     app.add_middleware(SecurityHeadersMiddleware)
     return app

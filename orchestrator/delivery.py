@@ -4,12 +4,15 @@ The chunks of a reply are stored as `outbound_messages` (unique per inbound mess
 sequence number) before anything is sent; a retried turn finds them and only sends the
 ones not sent yet, in order, so a shopper never gets an answer twice. The one "dame un
 momento" message of a retried turn is stored the same way at sequence number `HOLD_SEQ`
-(-1): sent at most once, never mistaken for the answer.
+(-1): sent at most once, never mistaken for the answer. A product image (`media_url`) or a
+quick-reply template (`content_sid`, `content_variables`) rides on the first chunk and is
+stored with it, so a resumed delivery sends exactly what was decided.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -43,11 +46,15 @@ def deliver(
     from_: str,
     replies: list[str],
     first_seq: int = 0,
+    media_url: str | None = None,
+    content_sid: str | None = None,
+    content_variables: dict[str, str] | None = None,
 ) -> Delivery:
     """Store the chunks of `replies` (≤ 1,600 characters each), then send the unsent ones.
 
     A chunk whose send fails stops the delivery: later chunks are not sent out of order.
     `first_seq=HOLD_SEQ` delivers the hold message, apart from the answer's chunks.
+    `media_url` and the quick-reply template go with the first chunk.
     """
     chunks = [chunk for text in replies for chunk in split_message(text)]
     if first_seq == HOLD_SEQ:
@@ -60,8 +67,14 @@ def deliver(
                 select(OutboundMessage.seq).where(OutboundMessage.inbound_id == inbound_id, mine)
             )
         )
+        first: dict[str, Any] = {
+            "media_url": media_url,
+            "content_sid": content_sid,
+            "content_variables": content_variables if content_sid else None,
+        }
         for seq, body in enumerate(chunks, start=first_seq):
             if seq not in existing:
+                extra = first if seq == first_seq else {}
                 s.add(
                     OutboundMessage(
                         shop_id=shop_id,
@@ -72,6 +85,7 @@ def deliver(
                         from_number=from_,
                         body=body,
                         status="queued",
+                        **extra,
                     )
                 )
     with session_scope(session_factory) as s:
@@ -90,7 +104,16 @@ def deliver(
             row.status, row.attempts = "sending", row.attempts + 1
             s.commit()
             sent_now = True
-            result = sender.send(to=row.to_number, from_=row.from_number, body=row.body)
+            result = sender.send(
+                to=row.to_number,
+                from_=row.from_number,
+                body=row.body,
+                media_url=row.media_url,
+                content_sid=row.content_sid,
+                content_variables=row.content_variables,
+            )
+            if row.content_sid and not result.content_used:  # sent as the text fallback
+                row.content_sid, row.content_variables = None, None
             row.status, row.provider_sid = result.status, result.sid
             row.error_code, row.error_message = result.error_code, result.error_message
             row.attempts += result.attempts - 1

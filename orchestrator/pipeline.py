@@ -43,6 +43,7 @@ from orchestrator import metrics as m
 from orchestrator import queue
 from orchestrator.delivery import HOLD_SEQ, Delivery, deliver
 from orchestrator.logging import get_logger
+from orchestrator.media import MediaService
 from orchestrator.phrasing import CatalogNames, PhraseOutcome, PhrasingService
 from orchestrator.rasa_client import (
     RasaClient,
@@ -109,6 +110,7 @@ class Pipeline:
         max_backoff_s: the longest pause between two tries.
         empty_reply_retries: tries again after an empty Rasa answer while the action server
             looks up (it may have died and come back).
+        media: voice notes, photos, product images and quick replies (`orchestrator.media`).
     """
 
     def __init__(
@@ -126,6 +128,7 @@ class Pipeline:
         patience_s: float = 8.0,
         max_backoff_s: float = 8.0,
         empty_reply_retries: int = 2,
+        media: MediaService | None = None,
     ) -> None:
         self.sf = session_factory
         self.rasa = rasa
@@ -140,6 +143,7 @@ class Pipeline:
         self.max_backoff_s = max_backoff_s
         self.empty_reply_retries = empty_reply_retries
         self._catalog = CatalogNames(session_factory)
+        self.media = media or MediaService(session_factory)
 
     def process(self, inbound_id: int) -> TurnResult:
         """Answer one stored inbound message exactly once (retrying transient failures)."""
@@ -197,6 +201,9 @@ class Pipeline:
                 row.received_at,
                 shop,
                 idempotency_key(row.provider, row.provider_message_id),
+                media=list(row.media or []),
+                button_payload=row.button_payload,
+                button_text=row.button_text,
             )
             return turn, done
 
@@ -281,10 +288,13 @@ class Pipeline:
             return self._fail(turn, "too_many_attempts", f"attempt {turn.attempts}")
         if turn.shop is None:
             return self._fail(turn, "unknown_shop", f"no shop for {turn.to_number}")
-        if not turn.text.strip():  # media, location, contact, sticker...: text only for now
+        answered = self.media.prepare(turn)  # voice note, photo, button, "mándame foto"
+        if answered is not None:
+            return answered
+        if not turn.text.strip():  # location, contact, sticker...: not understood
             turn.log.update(template_reply=MEDIA_ONLY, intent=None)
             return [MEDIA_ONLY]
-        return self._converse(turn, turn.shop)
+        return self.media.finish(turn, self._converse(turn, turn.shop))
 
     def _fail(self, turn: Turn, error_type: str, message: str) -> list[str]:
         turn.log.update(success=False, error_type=error_type, error_message=message[:2000])
@@ -398,7 +408,7 @@ class Pipeline:
         )
 
     def _send(self, turn: Turn, replies: list[str]) -> tuple[bool, list[str]]:
-        result = self._deliver(turn, replies)
+        result = self._deliver(turn, replies, **turn.outbound)
         if result.error:
             turn.log["send_error"] = result.error
         return result.ok, result.bodies

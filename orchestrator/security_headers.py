@@ -48,7 +48,8 @@ def html_csp(pages: Iterable[Path] = (WEB_CHAT_PAGE,)) -> str:
             "default-src 'self'",
             f"script-src 'self' {scripts}".strip(),
             f"style-src 'self' {styles}".strip(),
-            "img-src 'self' data:",
+            # Product photos come from the catalog's `imagen` URLs (any https host).
+            "img-src 'self' data: https:",
             "connect-src 'self'",
             "object-src 'none'",
             "base-uri 'none'",

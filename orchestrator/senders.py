@@ -1,11 +1,15 @@
 """Sending replies: Twilio's REST API, or an outbox that only records them.
 
 WhatsApp through Twilio takes at most 1,600 characters a message: longer replies are split
-on sentence boundaries. 429 and 5xx answers are retried with exponential backoff.
+on sentence boundaries. 429 and 5xx answers are retried with exponential backoff. A message
+may carry an image (`media_url`, Twilio `MediaUrl`) or go through a quick-reply template of
+Twilio's Content API (`content_sid`, `content_variables`); when the template is refused the
+body is sent as plain text instead (the numbered-text fallback).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from dataclasses import dataclass
@@ -75,6 +79,7 @@ class SendResult:
     error_code: str | None = None
     error_message: str | None = None
     attempts: int = 1
+    content_used: bool = False  # sent through the quick-reply template (not the fallback)
 
 
 class Sender(Protocol):
@@ -82,8 +87,17 @@ class Sender(Protocol):
 
     name: str
 
-    def send(self, *, to: str, from_: str, body: str) -> SendResult:
-        """Send `body` to `to` from `from_`; never raises for delivery failures."""
+    def send(
+        self,
+        *,
+        to: str,
+        from_: str,
+        body: str,
+        media_url: str | None = None,
+        content_sid: str | None = None,
+        content_variables: dict[str, str] | None = None,
+    ) -> SendResult:
+        """Send `body` (with its image or template) to `to`; never raises for failures."""
         ...
 
 
@@ -92,10 +106,17 @@ class OutboxSender:
 
     name = "outbox"
 
-    def send(self, *, to: str, from_: str, body: str) -> SendResult:
+    def send(self, *, to: str, from_: str, body: str, **extra: Any) -> SendResult:
         """Record the message; the caller stores it with status `recorded`."""
-        log.info("outbox.recorded", to=to, from_=from_, chars=len(body), body=body[:200])
-        return SendResult(status="recorded")
+        log.info(
+            "outbox.recorded",
+            to=to,
+            from_=from_,
+            chars=len(body),
+            body=body[:200],
+            media_url=extra.get("media_url"),
+        )
+        return SendResult(status="recorded", content_used=bool(extra.get("content_sid")))
 
 
 def _twilio_http_client(api_base: str | None, timeout: float) -> Any:
@@ -150,14 +171,39 @@ class TwilioSender:
         self.retries = max(1, retries)
         self.backoff_s = backoff_s
 
-    def send(self, *, to: str, from_: str, body: str) -> SendResult:
-        """Create the message; retry 429/5xx and network errors, give up on others."""
+    def send(
+        self,
+        *,
+        to: str,
+        from_: str,
+        body: str,
+        media_url: str | None = None,
+        content_sid: str | None = None,
+        content_variables: dict[str, str] | None = None,
+    ) -> SendResult:
+        """Create the message; a refused template falls back to the text `body`."""
+        kwargs: dict[str, Any] = {"to": whatsapp(to), "from_": whatsapp(from_)}
+        if self.status_callback:
+            kwargs["status_callback"] = self.status_callback
+        if content_sid:
+            templated = {"content_sid": content_sid}
+            if content_variables:
+                templated["content_variables"] = json.dumps(content_variables, ensure_ascii=False)
+            result = self._create({**kwargs, **templated})
+            if result.status != "failed":
+                result.content_used = True
+                return result
+            log.warning("twilio.content_fallback", code=result.error_code, content_sid=content_sid)
+        kwargs["body"] = body
+        if media_url:
+            kwargs["media_url"] = [media_url]
+        return self._create(kwargs)
+
+    def _create(self, kwargs: dict[str, Any]) -> SendResult:
+        """`messages.create(**kwargs)`; retry 429/5xx and network errors, not others."""
         from requests import RequestException
         from twilio.base.exceptions import TwilioRestException
 
-        kwargs: dict[str, Any] = {"to": whatsapp(to), "from_": whatsapp(from_), "body": body}
-        if self.status_callback:
-            kwargs["status_callback"] = self.status_callback
         result = SendResult(status="failed")
         for attempt in range(1, self.retries + 1):
             result.attempts = attempt
@@ -191,6 +237,6 @@ class ChatSender:
 
     name = "chat"
 
-    def send(self, *, to: str, from_: str, body: str) -> SendResult:
-        """Nothing to deliver: the row is stored as `recorded`."""
-        return SendResult(status="recorded")
+    def send(self, *, to: str, from_: str, body: str, **extra: Any) -> SendResult:
+        """Nothing to deliver: the row is stored as `recorded` (with its image, if any)."""
+        return SendResult(status="recorded", content_used=bool(extra.get("content_sid")))

@@ -11,6 +11,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from db.migrate import upgrade
 from db.session import make_engine, make_session_factory
 from orchestrator.logging import get_logger
+from orchestrator.media import MediaService
+from orchestrator.media.download import MediaDownloader
+from orchestrator.media.providers import (
+    Describer,
+    GeminiDescriber,
+    GeminiTranscriber,
+    OpenAIDescriber,
+    OpenAITranscriber,
+    Transcriber,
+)
 from orchestrator.metrics import Metrics
 from orchestrator.phrasing import PhrasingService, make_phraser
 from orchestrator.pipeline import Pipeline
@@ -35,6 +45,7 @@ class Services:
     senders: dict[str, Sender]
     metrics: Metrics
     pipeline: Pipeline
+    media: MediaService
     worker: Worker
     locks: ConversationLocks
 
@@ -50,6 +61,7 @@ class Services:
         """Stop the worker, then release clients and the engine."""
         self.worker.stop()
         self.phrasing.close()
+        self.media.close()
         self.http.close()
         self.engine.dispose()
 
@@ -75,6 +87,62 @@ def make_twilio_sender(settings: Settings) -> Sender:
     )
 
 
+def make_media_service(settings: Settings, session_factory: sessionmaker[Session]) -> MediaService:
+    """Downloads with the Twilio credentials; the providers of TRANSCRIPTION_/VISION_PROVIDER."""
+    auth = (
+        (settings.twilio_account_sid, settings.twilio_auth_token)
+        if settings.twilio_account_sid and settings.twilio_auth_token
+        else None
+    )
+    downloader = MediaDownloader(
+        hosts=settings.media_hosts,
+        max_bytes=settings.media_max_bytes,
+        timeout_s=settings.media_download_timeout_s,
+        auth=auth,
+    )
+    sdk_timeout = settings.llm_timeout_s + 1.0
+    openai_key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
+    transcriber: Transcriber | None = None
+    if settings.transcription_provider == "openai":
+        transcriber = OpenAITranscriber(
+            openai_key,
+            settings.transcription_model or "whisper-1",
+            settings.openai_base_url,
+            sdk_timeout,
+        )
+    elif settings.transcription_provider == "gemini":
+        assert settings.gemini_api_key
+        transcriber = GeminiTranscriber(
+            settings.gemini_api_key,
+            settings.transcription_model or settings.gemini_model,
+            settings.gemini_base_url,
+            sdk_timeout,
+        )
+    describer: Describer | None = None
+    if settings.vision_provider == "openai":
+        describer = OpenAIDescriber(
+            openai_key,
+            settings.vision_model or "gpt-4o-mini",
+            settings.openai_base_url,
+            sdk_timeout,
+        )
+    elif settings.vision_provider == "gemini":
+        assert settings.gemini_api_key
+        describer = GeminiDescriber(
+            settings.gemini_api_key,
+            settings.vision_model or settings.gemini_model,
+            settings.gemini_base_url,
+            sdk_timeout,
+        )
+    return MediaService(
+        session_factory,
+        downloader=downloader,
+        transcriber=transcriber,
+        describer=describer,
+        timeout_s=settings.llm_timeout_s,
+    )
+
+
 def build_services(settings: Settings) -> Services:
     """Build engine, HTTP client, Rasa client, phrasing, senders, pipeline and worker."""
     engine = make_engine(settings.db_url)
@@ -90,6 +158,7 @@ def build_services(settings: Settings) -> Services:
     phrasing = PhrasingService(make_phraser(settings), settings.llm_timeout_s)
     senders: dict[str, Sender] = {"twilio": make_twilio_sender(settings), "chat": ChatSender()}
     metrics = Metrics()
+    media = make_media_service(settings, session_factory)
     holder: dict[str, Services] = {}
     pipeline = Pipeline(
         session_factory,
@@ -103,6 +172,7 @@ def build_services(settings: Settings) -> Services:
         retry_window_s=settings.turn_retry_window_s,
         patience_s=settings.turn_patience_s,
         max_backoff_s=settings.turn_max_backoff_s,
+        media=media,
     )
     worker = Worker(
         session_factory,
@@ -123,6 +193,7 @@ def build_services(settings: Settings) -> Services:
         senders,
         metrics,
         pipeline,
+        media,
         worker,
         ConversationLocks(),
     )

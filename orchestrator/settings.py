@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from db.settings import DEFAULT_SQLITE_PATH, ROOT, is_placeholder, normalize_url, require_secret
 
 LLMProvider = Literal["none", "openrouter", "gemini"]
+MediaProvider = Literal["none", "openai", "gemini"]
 
 
 class Settings(BaseSettings):
@@ -39,6 +40,22 @@ class Settings(BaseSettings):
     gemini_api_key: str | None = None
     gemini_model: str = "gemini-2.5-flash"
     gemini_base_url: str | None = None
+
+    # Media (docs/MEDIA.md): voice notes are transcribed and photos turned into a product
+    # query by these providers, each call bounded by LLM_TIMEOUT_S; `none` asks the shopper
+    # to write instead. `openai` is any OpenAI-compatible API (OPENAI_BASE_URL); `gemini`
+    # uses GEMINI_API_KEY / GEMINI_BASE_URL.
+    transcription_provider: MediaProvider = "none"
+    transcription_model: str | None = None  # default: whisper-1 | GEMINI_MODEL
+    vision_provider: MediaProvider = "none"
+    vision_model: str | None = None  # default: gpt-4o-mini | GEMINI_MODEL
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str = "https://api.openai.com/v1"
+    # Media downloads: only from these hosts (with the Twilio credentials), at most
+    # MEDIA_MAX_BYTES (WhatsApp's own limit is 16 MB), within MEDIA_DOWNLOAD_TIMEOUT_S.
+    media_hosts: Annotated[list[str], NoDecode] = ["api.twilio.com"]
+    media_max_bytes: int = Field(default=16 * 1024 * 1024, ge=1)
+    media_download_timeout_s: float = Field(default=10.0, gt=0)
 
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
@@ -93,7 +110,15 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: Literal["auto", "json", "console"] = "auto"
 
-    @field_validator("metrics_token", "chat_token", "rasa_token", mode="before")
+    @field_validator("media_hosts", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        # `MEDIA_HOSTS=api.twilio.com,media.example.com` as well as a JSON list.
+        if isinstance(value, str) and not value.strip().startswith("["):
+            return [h.strip().lower() for h in value.split(",") if h.strip()]
+        return value
+
+    @field_validator("metrics_token", "chat_token", "rasa_token", "openai_api_key", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         # `METRICS_TOKEN=` (compose's `${METRICS_TOKEN:-}`) must not mean "the empty token",
@@ -109,6 +134,12 @@ class Settings(BaseSettings):
             raise ValueError("LLM_PROVIDER=openrouter needs OPENROUTER_API_KEY")
         if self.llm_provider == "gemini" and not self.gemini_api_key:
             raise ValueError("LLM_PROVIDER=gemini needs GEMINI_API_KEY")
+        for name in ("transcription_provider", "vision_provider"):
+            provider = getattr(self, name)
+            if provider == "openai" and not self.openai_api_key:
+                raise ValueError(f"{name.upper()}=openai needs OPENAI_API_KEY")
+            if provider == "gemini" and not self.gemini_api_key:
+                raise ValueError(f"{name.upper()}=gemini needs GEMINI_API_KEY")
         if self.worker_concurrency < 1:
             raise ValueError("WORKER_CONCURRENCY must be at least 1")
         if not 0 < self.worker_heartbeat_s < self.worker_stale_after_s:

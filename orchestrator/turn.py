@@ -51,6 +51,13 @@ class Turn:
     shop: Shop | None
     key: str = ""
     log: dict[str, Any] = field(default_factory=dict)
+    # The inbound row's media (`[{"url", "content_type"}]`) and quick-reply answer.
+    media: list[dict[str, Any]] = field(default_factory=list)
+    button_payload: str | None = None
+    button_text: str | None = None
+    # What the answer's first message carries besides its text (`delivery.deliver`):
+    # `media_url`, `content_sid`, `content_variables`.
+    outbound: dict[str, Any] = field(default_factory=dict)
 
 
 def idempotency_key(provider: str, provider_message_id: str) -> str:

@@ -76,8 +76,8 @@ def _dated(stmt: _Sel, column: Any, date_from: Any, date_to: Any) -> _Sel:
 def _inventario(session: Session, shop_id: int, *_: Any) -> Iterator[list[Any]]:
     # Plain columns rather than ORM objects: several times faster on big catalogs.
     stmt = select_catalog_columns(shop_id).order_by(Product.sku)
-    for *values, active in session.execute(stmt.execution_options(yield_per=_BATCH)):
-        yield [*values, _si(active)]
+    for *values, active, image in session.execute(stmt.execution_options(yield_per=_BATCH)):
+        yield [*values, _si(active), image or ""]
 
 
 def _clientes(session: Session, shop_id: int, date_from: Any, date_to: Any) -> Iterator[list[Any]]:

@@ -4,10 +4,16 @@ Local channels prove no phone number, so their users live in their own namespace
 (`chat:ana`, `web:…`, `cli:…`, see `db.identity`): never staff, never a client's owner by
 phone, never the same conversation as a WhatsApp number. Outside development they are off
 unless `CHAT_TOKEN` is configured, and then the bearer token must be presented.
+
+`POST /chat/media` takes a voice note or a photo (base64, at most `MEDIA_MAX_BYTES`) with
+an optional caption; it runs through the same media step as WhatsApp (docs/MEDIA.md). The
+answer lists the images sent with the replies (`images`).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import uuid
@@ -20,11 +26,13 @@ from pydantic import AfterValidator, BaseModel, Field
 from sqlalchemy import select
 
 from db.identity import local_user_id
-from db.models import Shop, utcnow
+from db.models import OutboundMessage, Shop, utcnow
 from db.session import session_scope
 from orchestrator import metrics as m
 from orchestrator.api.deps import ServicesDep, SettingsDep
+from orchestrator.media.download import AUDIO_TYPES, IMAGE_TYPES, base_type
 from orchestrator.queue import store_inbound
+from orchestrator.services import Services
 
 router = APIRouter(tags=["chat"])
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -54,14 +62,33 @@ class ChatIn(BaseModel):
     channel: Literal["chat", "web", "cli"] = "chat"
 
 
+class ChatMedia(BaseModel):
+    """An uploaded voice note or photo."""
+
+    content_type: str = Field(max_length=100, description="audio/ogg, image/jpeg, …")
+    data: str = Field(min_length=4, description="the file, base64-encoded")
+
+
+class ChatMediaIn(BaseModel):
+    """A voice note or photo from a local client, with an optional caption."""
+
+    shop: Text = Field(default="demo", min_length=1, max_length=64, pattern=r"^[a-z0-9_-]+$")
+    user: Text = Field(min_length=1, max_length=48, pattern=r"^[\w.@+-]+$")
+    message: Text = Field(default="", max_length=4096)
+    message_id: Text | None = Field(default=None, min_length=1, max_length=64)
+    channel: Literal["chat", "web", "cli"] = "chat"
+    media: ChatMedia
+
+
 class ChatOut(BaseModel):
-    """The bot's replies to one message."""
+    """The bot's replies to one message, and the images sent with them."""
 
     replies: list[str]
     turn_id: str
     intent: str | None
     success: bool
     error_type: str | None = None
+    images: list[str] = Field(default_factory=list)
 
 
 def require_chat_access(
@@ -107,6 +134,36 @@ def idempotency_key(shop: str, user_id: str, message_id: str) -> str:
 )
 def chat(body: ChatIn, services: ServicesDep) -> ChatOut:
     """Run one turn synchronously (idempotent per shop, user and `message_id`)."""
+    return _run(services, body, [])
+
+
+@router.post(
+    "/chat/media",
+    dependencies=[ChatAccess],
+    responses={
+        400: {"description": "malformed body, bad base64, or an unsupported content type"},
+        401: {"description": "CHAT_TOKEN required (outside development)"},
+        404: {"description": "unknown shop, or local channels off"},
+        413: {"description": "file over MEDIA_MAX_BYTES"},
+    },
+)
+def chat_media(body: ChatMediaIn, services: ServicesDep) -> ChatOut:
+    """Run one turn on an uploaded voice note or photo (the WhatsApp media step)."""
+    ctype = base_type(body.media.content_type)
+    if ctype not in AUDIO_TYPES | IMAGE_TYPES:
+        allowed = ", ".join(sorted(AUDIO_TYPES | IMAGE_TYPES))
+        raise HTTPException(status_code=400, detail=f"content_type must be one of: {allowed}")
+    try:
+        data = base64.b64decode(body.media.data, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise HTTPException(status_code=400, detail="media.data is not valid base64") from exc
+    if len(data) > services.settings.media_max_bytes:
+        raise HTTPException(status_code=413, detail="file over MEDIA_MAX_BYTES")
+    media = [{"content_type": ctype, "data": body.media.data}]
+    return _run(services, body, media)
+
+
+def _run(services: Services, body: ChatIn | ChatMediaIn, media: list[dict[str, str]]) -> ChatOut:
     user_id = local_user_id(body.channel, body.user)
     with session_scope(services.session_factory) as s:
         shop = s.scalars(select(Shop).where(Shop.slug == body.shop)).first()
@@ -125,6 +182,8 @@ def chat(body: ChatIn, services: ServicesDep) -> ChatOut:
                 from_number=user_id,
                 to_number=to_number,
                 body=body.message,
+                num_media=len(media),
+                media=media,
                 status="processing",
                 locked_by=services.worker.worker_id,
                 locked_at=utcnow(),
@@ -139,12 +198,23 @@ def chat(body: ChatIn, services: ServicesDep) -> ChatOut:
         )
         with services.worker.holding(stored.id):  # heartbeated: never taken as abandoned
             result = services.pipeline.process(stored.id)
+    with session_scope(services.session_factory) as s:
+        images = s.scalars(
+            select(OutboundMessage.media_url)
+            .where(
+                OutboundMessage.inbound_id == stored.id,
+                OutboundMessage.seq >= 0,
+                OutboundMessage.media_url.is_not(None),
+            )
+            .order_by(OutboundMessage.seq)
+        ).all()
     return ChatOut(
         replies=result.replies,
         turn_id=result.turn_id,
         intent=result.intent,
         success=result.success,
         error_type=result.error_type,
+        images=[i for i in images if i],
     )
 
 

@@ -2,6 +2,8 @@
 
 Both are signed (`X-Twilio-Signature`, checked by `TwilioFormDep`). An inbound message is
 stored before Twilio gets its 200 with empty TwiML; the worker answers it off the request.
+Media (`MediaUrl0`, `MediaContentType0`…) and quick-reply answers (`ButtonPayload`,
+`ButtonText`) are stored with the row; nothing is downloaded here (`orchestrator.media`).
 """
 
 from __future__ import annotations
@@ -56,6 +58,9 @@ class InboundWhatsApp(BaseModel):
     NumMedia: int = Field(default=0, ge=0, le=10)
     ProfileName: str | None = Field(default=None, max_length=200)
     WaId: str | None = Field(default=None, pattern=r"^[0-9]{6,15}$")
+    # A quick-reply answer (docs/MEDIA.md); Body holds the button's title as well.
+    ButtonPayload: str | None = Field(default=None, max_length=256)
+    ButtonText: str | None = Field(default=None, max_length=256)
 
 
 def _validation_detail(exc: ValidationError) -> list[str]:
@@ -79,6 +84,8 @@ def _store(services: Services, msg: InboundWhatsApp, media: list[dict[str, Any]]
             media=media,
             profile_name=msg.ProfileName,
             wa_id=msg.WaId,
+            button_payload=msg.ButtonPayload or None,
+            button_text=msg.ButtonText or None,
         )
     return stored.created
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.fakes.llm import FakeLLM
+from tests.fakes.media import FakeMediaAI, FakeMediaHost
 from tests.fakes.rasa import FakeRasa
 from tests.fakes.twilio import FakeTwilio
 
@@ -31,5 +32,21 @@ def fake_rasa() -> Iterator[FakeRasa]:
 def fake_llm() -> Iterator[FakeLLM]:
     """A fake OpenAI-compatible and Gemini server."""
     fake = FakeLLM().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def fake_media_host() -> Iterator[FakeMediaHost]:
+    """A fake Twilio media host (basic auth with the fake account's credentials)."""
+    fake = FakeMediaHost().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def fake_media_ai() -> Iterator[FakeMediaAI]:
+    """A fake OpenAI-compatible transcription/vision and Gemini server."""
+    fake = FakeMediaAI().start()
     yield fake
     fake.stop()

@@ -43,6 +43,7 @@ class FakeRasa(FakeServer):
         super().__init__()
         self.responder = responder or template_reply("¡Hola! ¿En qué te puedo ayudar?")
         self.intent, self.delay_s = intent, delay_s
+        self.confidence = 0.97
         self.messages: list[tuple[str, str]] = []
         self.metadata: list[dict[str, Any] | None] = []
         self.fail_next = 0
@@ -91,7 +92,7 @@ class FakeRasa(FakeServer):
                 "text": message,
                 "metadata": metadata or {},
                 "parse_data": {
-                    "intent": {"name": self.intent, "confidence": 0.97},
+                    "intent": {"name": self.intent, "confidence": self.confidence},
                     "entities": [
                         {
                             "entity": "producto",

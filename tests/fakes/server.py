@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
@@ -26,7 +27,9 @@ class Request:
         return json.loads(self.body or b"null")
 
 
-Reply = tuple[int, dict[str, str], bytes]
+# A reply body is bytes, or an iterable of chunks streamed without Content-Length (chunked)
+# unless the headers carry one; `FakeServer.streamed` counts the bytes actually written.
+Reply = tuple[int, dict[str, str], bytes | Iterable[bytes]]
 
 
 def json_reply(status: int, data: Any) -> Reply:
@@ -39,6 +42,7 @@ class FakeServer:
 
     def __init__(self) -> None:
         self.requests: list[Request] = []
+        self.streamed = 0
         self._lock = threading.Lock()
         self._release = threading.Event()
         fake = self
@@ -69,11 +73,28 @@ class FakeServer:
                     self.send_response(status)
                     for k, v in headers.items():
                         self.send_header(k, v)
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
+                    if isinstance(payload, bytes):
+                        self.send_header("Content-Length", str(len(payload)))
+                        self.end_headers()
+                        self.wfile.write(payload)
+                    else:
+                        self._stream(payload, chunked="Content-Length" not in headers)
                 except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (timeouts under test)
+                    self.close_connection = True  # the client gave up (timeouts, limits)
+
+            def _stream(self, chunks: Iterable[bytes], *, chunked: bool) -> None:
+                if chunked:
+                    self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                for chunk in chunks:
+                    self.wfile.write(
+                        f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n" if chunked else chunk
+                    )
+                    self.wfile.flush()
+                    with fake._lock:
+                        fake.streamed += len(chunk)
+                if chunked:
+                    self.wfile.write(b"0\r\n\r\n")
 
             do_GET = do_POST = do_PUT = do_DELETE = _serve
 

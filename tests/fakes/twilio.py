@@ -36,12 +36,17 @@ class Sent:
     from_: str
     body: str
     status_callback: str | None
+    media_url: str | None = None
+    content_sid: str | None = None
+    content_variables: str | None = None
 
 
 class FakeTwilio(FakeServer):
     """Accepts `POST /2010-04-01/Accounts/{sid}/Messages.json` like Twilio.
 
-    `fail_next(status, times)` makes the next calls answer an error (429, 500, 400...).
+    `fail_next(status, times)` makes the next calls answer an error (429, 500, 400...);
+    `refuse_content` answers 400 (error 21655, like an unapproved template) to messages
+    sent with a `ContentSid`. A message needs a Body, a MediaUrl or a ContentSid.
     """
 
     def __init__(self, account_sid: str = ACCOUNT_SID, auth_token: str = AUTH_TOKEN) -> None:
@@ -50,6 +55,7 @@ class FakeTwilio(FakeServer):
         self.sent: list[Sent] = []
         self._failures: list[int] = []
         self._n = itertools.count(1)
+        self.refuse_content = False
 
     def fail_next(self, status: int, times: int = 1) -> None:
         """Answer `status` to the next `times` message requests."""
@@ -85,6 +91,14 @@ class FakeTwilio(FakeServer):
                 },
             )
         form = req.form
+        if form.get("ContentSid") and self.refuse_content:
+            return json_reply(
+                400, {"code": 21655, "message": "ContentSid is invalid", "status": 400}
+            )
+        if not (form.get("Body") or form.get("MediaUrl") or form.get("ContentSid")):
+            return json_reply(
+                400, {"code": 21619, "message": "A text message body is required", "status": 400}
+            )
         sid = message_sid()
         self.sent.append(
             Sent(
@@ -93,6 +107,9 @@ class FakeTwilio(FakeServer):
                 form.get("From", ""),
                 form.get("Body", ""),
                 form.get("StatusCallback"),
+                form.get("MediaUrl"),
+                form.get("ContentSid"),
+                form.get("ContentVariables"),
             )
         )
         return json_reply(
@@ -105,7 +122,7 @@ class FakeTwilio(FakeServer):
                 "body": form.get("Body"),
                 "status": "queued",
                 "num_segments": "1",
-                "num_media": "0",
+                "num_media": "1" if form.get("MediaUrl") else "0",
                 "direction": "outbound-api",
                 "api_version": "2010-04-01",
                 "price": None,

@@ -77,7 +77,9 @@ def test_csv_export_is_utf8_with_bom_and_spanish_headers(session: Session, tmp_p
     _import(session, shop.id, DATA / "valid.csv")
     export_products(session, shop.id, tmp_path / "out.csv")
     raw = (tmp_path / "out.csv").read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbfsku,nombre,descripcion,categoria,precio,stock,activo\r\n")
+    assert raw.startswith(
+        b"\xef\xbb\xbfsku,nombre,descripcion,categoria,precio,stock,activo,imagen\r\n"
+    )
     assert "Café molido 500 g".encode() in raw
 
 
@@ -157,3 +159,21 @@ def test_ten_megabyte_csv_imports_in_batches(session: Session, tmp_path: Path) -
     count = session.scalar(select(func.count()).where(Product.shop_id == shop.id))
     assert count == n
     assert session.scalar(select(Product.price).where(Product.sku == "BIG-000777")) == 777
+
+
+def test_imagen_round_trips_through_export_and_import(session: Session, tmp_path: Path) -> None:
+    shop = make_shop(session)
+    rows = [
+        ProductRow("A-1", "Escoba", "", "Aseo", 5000, 3, True, "https://cdn.tienda.co/a.jpg"),
+        ProductRow("B-2", "Trapero", "", "Aseo", 6000, 2, True, None),
+    ]
+    upsert_products(session, shop.id, rows)
+    session.commit()
+    images = {sku: url for sku, url in session.execute(select(Product.sku, Product.image_url))}
+    assert images == {"A-1": "https://cdn.tienda.co/a.jpg", "B-2": None}
+    for fmt in ("csv", "json"):
+        path = tmp_path / f"out.{fmt}"
+        export_products(session, shop.id, path, fmt=fmt)  # type: ignore[arg-type]
+        again, errors = load_catalog(path)
+        assert errors == [] and again == rows
+        assert upsert_products(session, shop.id, again).unchanged == 2

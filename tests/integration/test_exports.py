@@ -124,8 +124,8 @@ def test_inventario_matches_the_catalog_format(session: Session, shop_data: dict
     rows = export(session, shop_data["shop"], "inventario")
     assert rows[0] == list(HEADERS["inventario"])
     assert rows[1:] == [
-        ["ARE-1", "Arepa de maíz", "Con queso, señor", "Panadería", "3500", "10", "si"],
-        ["CAF-1", "Café orgánico", "", "General", "12900", "0", "no"],
+        ["ARE-1", "Arepa de maíz", "Con queso, señor", "Panadería", "3500", "10", "si", ""],
+        ["CAF-1", "Café orgánico", "", "General", "12900", "0", "no", ""],
     ]
 
 

@@ -219,3 +219,29 @@ def test_two_headers_for_one_column_is_an_error() -> None:
         [{"precio": 1, "Precio": 2, "sku": "a", "nombre": "b", "stock": 1}]
     )
     assert RowError(0, "Precio", "same column as 'precio'") in errors
+
+
+def test_imagen_is_an_optional_web_address() -> None:
+    records = [
+        {"sku": "A", "nombre": "Escoba", "precio": "5000", "stock": "3", "Imagen": ""},
+        {
+            "sku": "B",
+            "nombre": "Trapero",
+            "precio": "6000",
+            "stock": "3",
+            "Imagen": " https://cdn.x.co/b.jpg ",
+        },
+        {"sku": "C", "nombre": "Balde", "precio": "7000", "stock": "3", "Imagen": "foto.jpg"},
+        {
+            "sku": "D",
+            "nombre": "Jabón",
+            "precio": "7000",
+            "stock": "3",
+            "Imagen": "https://x.co/" + "a" * 1000,
+        },
+    ]
+    rows, errors = validate_records(records, first_row=2)
+    assert [(r.sku, r.imagen) for r in rows] == [("A", None), ("B", "https://cdn.x.co/b.jpg")]
+    assert [(e.row, e.column) for e in errors] == [(4, "imagen"), (5, "imagen")]
+    assert "web address" in errors[0].reason and "1000" in errors[1].reason
+    assert normalize_header("URL imagen") == normalize_header("image") == "imagen"

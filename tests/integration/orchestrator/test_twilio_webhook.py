@@ -119,31 +119,6 @@ def test_same_message_sid_three_times_gives_one_reply(
     assert len(inbound(session_factory)) == 1 and len(logs(session_factory)) == 1
 
 
-def test_media_only_message_gets_a_polite_text_only_reply(
-    app_client: AppFactory,
-    fake_rasa: FakeRasa,
-    fake_twilio: FakeTwilio,
-    session_factory: sessionmaker[Session],
-) -> None:
-    form = whatsapp_form(
-        "",
-        NumMedia="1",
-        MediaUrl0="https://api.twilio.com/media/ME1",
-        MediaContentType0="image/jpeg",
-        MessageType="image",
-    )
-    with app_client() as client:
-        assert post_signed(client, "/twilio/whatsapp", form).status_code == 200
-        wait_for(lambda: fake_twilio.sent)
-    assert "solo entiendo mensajes de texto" in fake_twilio.sent[0].body
-    assert fake_rasa.messages == []
-    [row] = inbound(session_factory)
-    assert row.num_media == 1
-    assert row.media == [{"url": "https://api.twilio.com/media/ME1", "content_type": "image/jpeg"}]
-    [log] = wait_for(lambda: logs(session_factory))
-    assert log.success and log.final_reply == fake_twilio.sent[0].body
-
-
 def test_invalid_fields_are_rejected_with_400(
     app_client: AppFactory,
     session_factory: sessionmaker[Session],
