@@ -3,7 +3,9 @@
 States: ``iniciada`` → ``pendiente`` → ``recolectando_datos`` → ``cerrada``, and ``cancelada``
 from any open state. Editing the items of a ``pendiente`` order sends it back to ``iniciada``
 (the shopper must confirm the new cart); ``recolectando_datos`` → ``pendiente`` shows the
-summary again (after a failed close, or when asked); closed and cancelled orders never change.
+summary again (after a failed close, or when asked); the sale never changes once closed or
+cancelled. The states and transitions live in `db.order_states` (shared with the admin API,
+which moves a closed order through its fulfilment: ``pagada``, ``enviada``…).
 
 Stock is checked when adding and re-checked when closing under a lock: ``SELECT ... FOR
 UPDATE`` on the product rows in product-id order on PostgreSQL; on SQLite every transaction
@@ -22,24 +24,7 @@ from sqlalchemy.orm import Session
 from actions.services.clients import save_client
 from actions.services.quantities import check_quantity
 from db.models import Order, OrderItem, Product, utcnow
-
-OPEN_STATES = ("iniciada", "pendiente", "recolectando_datos")
-TRANSITIONS: dict[str, frozenset[str]] = {
-    "iniciada": frozenset({"pendiente", "cancelada"}),
-    "pendiente": frozenset({"iniciada", "recolectando_datos", "cancelada"}),
-    "recolectando_datos": frozenset({"cerrada", "pendiente", "cancelada"}),
-    "cerrada": frozenset(),
-    "cancelada": frozenset(),
-}
-
-
-class OrderStateError(Exception):
-    """An illegal transition or a change to a closed/cancelled order."""
-
-    def __init__(self, state: str, wanted: str) -> None:
-        super().__init__(f"order in state {state!r} cannot go to {wanted!r}")
-        self.state = state
-        self.wanted = wanted
+from db.order_states import OPEN_STATES, TRANSITIONS, OrderStateError, transition
 
 
 class ProductUnavailableError(LookupError):
@@ -72,13 +57,6 @@ class OutOfStockError(Exception):
     def __init__(self, items: list[Shortage]) -> None:
         super().__init__(", ".join(f"{s.name}: {s.requested}>{s.available}" for s in items))
         self.items = items
-
-
-def transition(order: Order, wanted: str) -> None:
-    """Move `order` to `wanted` or raise `OrderStateError`."""
-    if wanted not in TRANSITIONS.get(order.state, frozenset()):
-        raise OrderStateError(order.state, wanted)
-    order.state = wanted
 
 
 def get_open_order(*, session: Session, shop_id: int, user_id: str) -> Order | None:

@@ -164,7 +164,7 @@ def get_client(client_id: RowId, shop: ShopDep, session: SessionDep) -> ClientDe
         .options(selectinload(Order.items), selectinload(Order.client))
         .order_by(Order.created_at.desc(), Order.id.desc())
     ).all()
-    closed = [o for o in orders if o.state == analytics.CLOSED]
+    closed = [o for o in orders if o.state in analytics.SOLD]
     return ClientDetail(
         **ClientOut.model_validate(client).model_dump(),
         orders=[_summary(o) for o in orders],
