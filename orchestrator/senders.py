@@ -82,8 +82,21 @@ class Sender(Protocol):
 
     name: str
 
-    def send(self, *, to: str, from_: str, body: str) -> SendResult:
-        """Send `body` to `to` from `from_`; never raises for delivery failures."""
+    def send(
+        self,
+        *,
+        to: str,
+        from_: str,
+        body: str,
+        content_sid: str | None = None,
+        content_variables: str | None = None,
+    ) -> SendResult:
+        """Send `body` to `to` from `from_`; never raises for delivery failures.
+
+        With `content_sid` the approved template is sent instead of `body` (filled with
+        `content_variables`, a JSON string): the only kind of message WhatsApp accepts
+        outside the 24-hour window.
+        """
         ...
 
 
@@ -92,9 +105,24 @@ class OutboxSender:
 
     name = "outbox"
 
-    def send(self, *, to: str, from_: str, body: str) -> SendResult:
+    def send(
+        self,
+        *,
+        to: str,
+        from_: str,
+        body: str,
+        content_sid: str | None = None,
+        content_variables: str | None = None,
+    ) -> SendResult:
         """Record the message; the caller stores it with status `recorded`."""
-        log.info("outbox.recorded", to=to, from_=from_, chars=len(body), body=body[:200])
+        log.info(
+            "outbox.recorded",
+            to=to,
+            from_=from_,
+            chars=len(body),
+            body=body[:200],
+            content_sid=content_sid,
+        )
         return SendResult(status="recorded")
 
 
@@ -150,12 +178,27 @@ class TwilioSender:
         self.retries = max(1, retries)
         self.backoff_s = backoff_s
 
-    def send(self, *, to: str, from_: str, body: str) -> SendResult:
-        """Create the message; retry 429/5xx and network errors, give up on others."""
+    def send(
+        self,
+        *,
+        to: str,
+        from_: str,
+        body: str,
+        content_sid: str | None = None,
+        content_variables: str | None = None,
+    ) -> SendResult:
+        """Create the message (or the template `content_sid`); retry 429/5xx and network
+        errors, give up on others (63016: free text outside the 24-hour window)."""
         from requests import RequestException
         from twilio.base.exceptions import TwilioRestException
 
-        kwargs: dict[str, Any] = {"to": whatsapp(to), "from_": whatsapp(from_), "body": body}
+        kwargs: dict[str, Any] = {"to": whatsapp(to), "from_": whatsapp(from_)}
+        if content_sid:
+            kwargs["content_sid"] = content_sid
+            if content_variables:
+                kwargs["content_variables"] = content_variables
+        else:
+            kwargs["body"] = body
         if self.status_callback:
             kwargs["status_callback"] = self.status_callback
         result = SendResult(status="failed")
@@ -191,6 +234,14 @@ class ChatSender:
 
     name = "chat"
 
-    def send(self, *, to: str, from_: str, body: str) -> SendResult:
+    def send(
+        self,
+        *,
+        to: str,
+        from_: str,
+        body: str,
+        content_sid: str | None = None,
+        content_variables: str | None = None,
+    ) -> SendResult:
         """Nothing to deliver: the row is stored as `recorded`."""
         return SendResult(status="recorded")

@@ -12,6 +12,7 @@ from db.migrate import upgrade
 from db.session import make_engine, make_session_factory
 from orchestrator.logging import get_logger
 from orchestrator.metrics import Metrics
+from orchestrator.notifications import Notifier
 from orchestrator.phrasing import PhrasingService, make_phraser
 from orchestrator.pipeline import Pipeline
 from orchestrator.rasa_client import RasaClient
@@ -37,6 +38,7 @@ class Services:
     pipeline: Pipeline
     worker: Worker
     locks: ConversationLocks
+    notifier: Notifier
 
     def action_server_ok(self) -> bool:
         """True when the action server answers its health endpoint."""
@@ -47,8 +49,9 @@ class Services:
             return False
 
     def close(self) -> None:
-        """Stop the worker, then release clients and the engine."""
+        """Stop the worker and the notifier, then release clients and the engine."""
         self.worker.stop()
+        self.notifier.stop()
         self.phrasing.close()
         self.http.close()
         self.engine.dispose()
@@ -125,6 +128,7 @@ def build_services(settings: Settings) -> Services:
         pipeline,
         worker,
         ConversationLocks(),
+        Notifier(session_factory, senders["twilio"], poll_s=settings.notifier_poll_s),
     )
     holder["s"] = services
     return services
