@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from db.models import ORDER_STATES, Order, OrderEvent, utcnow
+from db.identity import verified_phone
+from db.models import ORDER_STATES, Order, OrderEvent, Shop, utcnow
+from db.notifications import NotifyResult, notify
 
 OPEN_STATES = ("iniciada", "pendiente", "recolectando_datos")
 FULFILMENT_STATES = ("pagada", "enviada", "entregada", "devuelta")
@@ -47,6 +49,17 @@ LABELS: dict[str, str] = {
     "entregada": "entregado 📦",
     "devuelta": "devuelto ↩️",
     "cancelada": "cancelado",
+}
+
+# What the shopper is told when the shop moves their order ({id}: order number, {shop}).
+NOTICES: dict[str, str] = {
+    "pagada": "¡Hola! Recibimos el pago de tu pedido #{id} en {shop}. ¡Gracias! 💵",
+    "enviada": "¡Buenas noticias! Tu pedido #{id} de {shop} va en camino 🚚",
+    "entregada": "Tu pedido #{id} de {shop} fue entregado 📦 ¡Gracias por tu compra!",
+    "devuelta": (
+        "Registramos la devolución de tu pedido #{id} en {shop}. "
+        "Si tienes alguna duda, respóndenos por aquí."
+    ),
 }
 
 
@@ -99,3 +112,23 @@ def advance(
     session.add(event)
     session.flush()
     return event
+
+
+def notify_shopper(
+    *, session: Session, shop: Shop, order: Order, event: OrderEvent
+) -> NotifyResult | None:
+    """Tell the buyer about `event` (kind ``order_status``); None when the order has no
+    WhatsApp number (a local `/chat` order). Template variables: {{1}} the order number,
+    {{2}} the state's label. One notification per event (`dedupe_key`)."""
+    if verified_phone(order.user_id) is None:
+        return None
+    text = NOTICES[event.to_state].format(id=order.id, shop=shop.name)
+    return notify(
+        session,
+        shop,
+        order.user_id,
+        "order_status",
+        text,
+        {"1": order.id, "2": LABELS[event.to_state]},
+        dedupe_key=f"order_event:{event.id}",
+    )

@@ -9,7 +9,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from db import analytics
-from db.models import Client, Order, OrderState
+from db.models import Client, Order, OrderEvent, OrderState
+from db.order_states import FULFILMENT_STATES, LABELS, allowed
 from orchestrator.admin.deps import PageDep, RangeDep, RowId, SearchText, SessionDep, ShopDep
 from orchestrator.admin.schemas import (
     ClientDetail,
@@ -19,6 +20,7 @@ from orchestrator.admin.schemas import (
     DaySales,
     IntentStat,
     OrderDetail,
+    OrderEventOut,
     OrderLine,
     OrderSummary,
     Page,
@@ -94,7 +96,8 @@ def list_orders(
 
 @router.get("/orders/{order_id}", response_model=OrderDetail, responses=not_found("order"))
 def get_order(order_id: RowId, shop: ShopDep, session: SessionDep) -> OrderDetail:
-    """One order of the shop with its lines; 404 when it is not the shop's."""
+    """One order of the shop with its lines, its fulfilment history and the fulfilment
+    states it may go to; 404 when it is not the shop's."""
     order = session.scalars(
         select(Order)
         .where(Order.id == order_id, Order.shop_id == shop.id)
@@ -113,7 +116,16 @@ def get_order(order_id: RowId, shop: ShopDep, session: SessionDep) -> OrderDetai
         )
         for i in order.items
     ]
-    return OrderDetail(**_summary(order).model_dump(), items=lines)
+    events = session.scalars(
+        select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id)
+    )
+    return OrderDetail(
+        **_summary(order).model_dump(),
+        items=lines,
+        state_label=LABELS.get(order.state, order.state),
+        allowed_states=[s for s in allowed(order.state) if s in FULFILMENT_STATES],
+        events=[OrderEventOut.model_validate(e) for e in events],
+    )
 
 
 @router.get("/clients", response_model=Page[ClientOut])
