@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 
 from actions.services.clients import save_client
 from actions.services.quantities import check_quantity
-from db.models import Order, OrderItem, Product, utcnow
+from db.catalog_edits import is_low, low_stock_alerts
+from db.models import Order, OrderItem, Product, Shop, utcnow
 from db.order_states import OPEN_STATES, TRANSITIONS, OrderStateError, transition
 
 
@@ -209,7 +210,9 @@ def close_order(
     Locks the order and its products (product-id order), re-checks every line against the
     current stock, decrements it, records current prices and the total, keeps the typed
     buyer data on the order, saves the client record when `requester_id` may (see
-    `clients.save_client`) and stamps `closed_at`. The caller commits.
+    `clients.save_client`), stamps `closed_at` and writes a low-stock alert to the staff
+    for each product the sale took to or under the shop's threshold
+    (`db.catalog_edits.low_stock_alerts`). The caller commits.
 
     Raises:
         OrderStateError: the order is not collecting data (e.g. already closed).
@@ -240,8 +243,12 @@ def close_order(
             shortages.append(Shortage(item.product_id, name, item.quantity, available))
     if shortages:
         raise OutOfStockError(shortages)
+    shop = session.get(Shop, shop_id)
+    dropped = []
     for item in order.items:
         product = products[item.product_id]
+        if shop is not None:
+            dropped.append((product, is_low(shop, product.active, product.stock)))
         product.stock -= item.quantity
         item.unit_price = product.price
     order.total = sum(item.unit_price * item.quantity for item in order.items)
@@ -257,6 +264,9 @@ def close_order(
     transition(order, "cerrada")
     order.closed_at = utcnow()
     session.flush()
+    for product, was_low in dropped:  # same transaction: alerted once with the sale
+        assert shop is not None
+        low_stock_alerts(session, shop, product, was_low=was_low, cause=f"order:{order.id}")
     return order
 
 

@@ -36,12 +36,17 @@ class Sent:
     from_: str
     body: str
     status_callback: str | None
+    content_sid: str | None = None
+    content_variables: str | None = None
 
 
 class FakeTwilio(FakeServer):
     """Accepts `POST /2010-04-01/Accounts/{sid}/Messages.json` like Twilio.
 
     `fail_next(status, times)` makes the next calls answer an error (429, 500, 400...).
+    Templates (`ContentSid` + `ContentVariables`) are recorded; `close_window(number)` makes
+    free text to that number fail like WhatsApp outside the 24-hour window (error 63016),
+    while a template still goes through.
     """
 
     def __init__(self, account_sid: str = ACCOUNT_SID, auth_token: str = AUTH_TOKEN) -> None:
@@ -50,6 +55,17 @@ class FakeTwilio(FakeServer):
         self.sent: list[Sent] = []
         self._failures: list[int] = []
         self._n = itertools.count(1)
+        self.closed_windows: set[str] = set()
+        self.rejected: list[dict[str, str]] = []
+
+    def close_window(self, number: str) -> None:
+        """Free text to `number` is refused from now on (error 63016); templates pass."""
+        self.closed_windows.add(number.removeprefix("whatsapp:"))
+
+    def templates_to(self, to: str) -> list[Sent]:
+        """Template messages (with a ContentSid) sent to `to`, in order."""
+        bare = to.removeprefix("whatsapp:")
+        return [s for s in self.sent if s.content_sid and s.to.removeprefix("whatsapp:") == bare]
 
     def fail_next(self, status: int, times: int = 1) -> None:
         """Answer `status` to the next `times` message requests."""
@@ -85,6 +101,32 @@ class FakeTwilio(FakeServer):
                 },
             )
         form = req.form
+        content_sid = form.get("ContentSid")
+        if not content_sid and not form.get("Body"):
+            return json_reply(
+                400,
+                {
+                    "code": 21619,
+                    "message": "A text message body or media urls must be specified.",
+                    "more_info": "https://www.twilio.com/docs/errors/21619",
+                    "status": 400,
+                },
+            )
+        to_bare = form.get("To", "").removeprefix("whatsapp:")
+        if not content_sid and to_bare in self.closed_windows:
+            self.rejected.append(dict(form))
+            return json_reply(
+                400,
+                {
+                    "code": 63016,
+                    "message": (
+                        "Failed to send freeform message because you are outside the allowed "
+                        "window. If you are using WhatsApp, please use a Message Template."
+                    ),
+                    "more_info": "https://www.twilio.com/docs/errors/63016",
+                    "status": 400,
+                },
+            )
         sid = message_sid()
         self.sent.append(
             Sent(
@@ -93,6 +135,8 @@ class FakeTwilio(FakeServer):
                 form.get("From", ""),
                 form.get("Body", ""),
                 form.get("StatusCallback"),
+                content_sid,
+                form.get("ContentVariables"),
             )
         )
         return json_reply(
