@@ -59,6 +59,8 @@ def _summary(order: Order) -> OrderSummary:
     out = OrderSummary.model_validate(order)
     out.client_name = order.client.name if order.client else None
     out.items_count = sum(item.quantity for item in order.items)
+    out.state_label = LABELS.get(order.state, order.state)
+    out.allowed_states = [s for s in allowed(order.state) if s in FULFILMENT_STATES]
     return out
 
 
@@ -122,8 +124,6 @@ def get_order(order_id: RowId, shop: ShopDep, session: SessionDep) -> OrderDetai
     return OrderDetail(
         **_summary(order).model_dump(),
         items=lines,
-        state_label=LABELS.get(order.state, order.state),
-        allowed_states=[s for s in allowed(order.state) if s in FULFILMENT_STATES],
         events=[OrderEventOut.model_validate(e) for e in events],
     )
 

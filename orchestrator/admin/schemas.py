@@ -139,6 +139,9 @@ class OrderSummary(_Orm):
     client_id: int | None
     client_name: str | None = None
     items_count: int = 0
+    state_label: str = ""
+    # Fulfilment states the shop may move it to (`POST /admin/orders/{id}/state`).
+    allowed_states: list[str] = []
     created_at: datetime
     closed_at: datetime | None
     cancelled_at: datetime | None
@@ -159,8 +162,6 @@ class OrderDetail(OrderSummary):
     """An order with its lines, its fulfilment history and the states it may go to."""
 
     items: list[OrderLine]
-    state_label: str = ""
-    allowed_states: list[str] = []
     events: list[OrderEventOut] = []
 
 
