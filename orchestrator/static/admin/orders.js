@@ -41,7 +41,8 @@ function actor() {
 }
 
 function noticeText(n, note) {
-  if (!n) return note || "sin aviso";
+  // The API's notes are English; the staff reads Spanish.
+  if (!n) return note && note.startsWith("notify was false") ? "sin aviso (no se pidió)" : "sin aviso: el pedido no tiene número de WhatsApp";
   const how = n.status === "queued" ? (n.content_sid ? "plantilla" : "texto") : null;
   return how ? `${NOTICE.queued} (${how})` : NOTICE[n.status] || n.status;
 }
