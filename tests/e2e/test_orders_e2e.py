@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import InboundMessage, Order, OutboundMessage, Shop
@@ -99,11 +99,8 @@ def test_closed_order_shipped_and_delivered_is_notified_by_the_rules(
 
         # Out of the window: the last message moved back 25 h; Twilio refuses free text now.
         with e2e_sf() as s:
-            s.execute(
-                update(InboundMessage)
-                .where(InboundMessage.from_number == phone)
-                .values(received_at=InboundMessage.received_at - timedelta(hours=25))
-            )
+            for row in s.scalars(select(InboundMessage).where(InboundMessage.from_number == phone)):
+                row.received_at = row.received_at - timedelta(hours=25)
             s.commit()
         fake_twilio.close_window(phone)
         delivered = _move(client, order_id, "entregada")
