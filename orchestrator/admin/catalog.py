@@ -20,6 +20,7 @@ from db.models import Product, ProductChange, Shop
 from orchestrator.admin.deps import DB_INT_MAX, RowId, SessionDep, ShopDep
 from orchestrator.admin.fulfilment import Actor, actor_of
 from orchestrator.admin.schemas import (
+    ErrorDetail,
     InventoryItem,
     NotificationResult,
     ProductChangeOut,
@@ -50,7 +51,12 @@ class ProductPatch(BaseModel):
 
 
 @router.patch(
-    "/products/{product_id}", response_model=ProductEditResult, responses=not_found("product")
+    "/products/{product_id}",
+    response_model=ProductEditResult,
+    responses={
+        **not_found("product"),
+        400: {"model": ErrorDetail, "description": "the body is not valid JSON"},
+    },
 )
 def patch_product(
     product_id: RowId, body: ProductPatch, shop: ShopDep, session: SessionDep, request: Request

@@ -59,6 +59,7 @@ def actor_of(name: str | None) -> str:
     response_model=OrderStateChange,
     responses={
         **not_found("order"),
+        400: {"model": ErrorDetail, "description": "the body is not valid JSON"},
         409: {"model": ErrorDetail, "description": "the transition is not allowed"},
     },
 )

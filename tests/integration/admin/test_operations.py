@@ -235,3 +235,17 @@ def test_stock_falling_under_the_threshold_alerts_the_staff_once(
 def test_bad_product_edits_are_422(client: TestClient, known: Known, body: dict[str, Any]) -> None:
     res = _patch(client, known.products["a1"].id, body)
     assert res.status_code == 422, res.text
+
+
+def test_a_body_that_is_not_json_is_400_and_documented(client: TestClient, known: Known) -> None:
+    headers = {"Authorization": f"Bearer {TOKEN_A}", "Content-Type": "application/json"}
+    order = client.post(
+        f"/admin/orders/{known.orders['o1'].id}/state", content=b"\xffno json", headers=headers
+    )
+    product = client.patch(
+        f"/admin/products/{known.products['a1'].id}", content=b"\xff{", headers=headers
+    )
+    assert (order.status_code, product.status_code) == (400, 400)
+    spec = client.app.openapi()  # type: ignore[attr-defined]
+    assert "400" in spec["paths"]["/admin/orders/{order_id}/state"]["post"]["responses"]
+    assert "400" in spec["paths"]["/admin/products/{product_id}"]["patch"]["responses"]
