@@ -20,6 +20,7 @@ from actions.services.clients import (
     own_record,
 )
 from actions.services.context import UnknownShopError, load_shop, parse_sender
+from db.order_states import LABELS
 
 ACTION = "action_consultar_cliente"
 
@@ -33,13 +34,6 @@ REFUSED = (
     "Si necesitas ayuda con otra cuenta, puedo comunicarte con alguien de la tienda."
 )
 NO_SHOP = "Lo siento, no pude identificar la tienda. Intenta de nuevo en un momento."
-STATE_LABELS = {
-    "iniciada": "en curso",
-    "pendiente": "por confirmar",
-    "recolectando_datos": "tomando datos de entrega",
-    "cerrada": "confirmado",
-    "cancelada": "cancelado",
-}
 CONTACT_FIELDS = ("phone", "email", "address", "barrio")
 
 
@@ -70,7 +64,7 @@ def render(result: ClientLookup) -> tuple[str, dict[str, Any]]:
             "id": o.id,
             "date": _date(o.created_at),
             "state": o.state,
-            "state_label": STATE_LABELS.get(o.state, o.state),
+            "state_label": LABELS.get(o.state, o.state),
             "total": o.total,
         }
         for o in result.orders
@@ -95,7 +89,7 @@ def render(result: ClientLookup) -> tuple[str, dict[str, Any]]:
     )
     lines.append("Último pedido:" if len(orders) == 1 else f"Últimos {len(orders)} pedidos:")
     for o in result.orders:
-        label = STATE_LABELS.get(o.state, o.state)
+        label = LABELS.get(o.state, o.state)
         lines.append(f"• #{o.id} del {_date(o.created_at)}: {label}, {pesos(o.total)}")
     return "\n".join(lines), facts
 

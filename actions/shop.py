@@ -14,15 +14,9 @@ from actions.services import orders
 from actions.services.shop_info import answer_info
 from actions.turn import Turn, TurnAction, latest_text
 from db.models import Order
+from db.order_states import LABELS
 
 Events = list[dict[str, Any]]
-STATE_LABELS = {
-    "iniciada": "en tu carrito",
-    "pendiente": "esperando tu confirmación",
-    "recolectando_datos": "tomando tus datos de envío",
-    "cerrada": "confirmado ✅",
-    "cancelada": "cancelado",
-}
 
 
 class ActionInfoEmpresa(TurnAction):
@@ -88,12 +82,17 @@ class ActionEstadoPedido(TurnAction):
         for order in mine:
             orders.recompute_total(session=turn.session, order=order)
         lines = [
-            f"• Pedido #{o.id}: {STATE_LABELS.get(o.state, o.state)}, total {pesos(o.total)}"
+            f"• Pedido #{o.id}: {LABELS.get(o.state, o.state)}, total {pesos(o.total)}"
             for o in mine
         ]
         facts = {
             "orders": [
-                {**orders.order_facts(o), "created_at": o.created_at.isoformat()} for o in mine
+                {
+                    **orders.order_facts(o),
+                    "state_label": LABELS.get(o.state, o.state),
+                    "created_at": o.created_at.isoformat(),
+                }
+                for o in mine
             ]
         }
         head = "Este es tu pedido:" if len(mine) == 1 else "Estos son tus últimos pedidos:"

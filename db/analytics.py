@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from db.models import ConversationLog, Order, OrderItem, Product, UTCDateTime
+from db.order_states import SOLD_STATES
 
 views = MetaData()
 
@@ -58,7 +59,8 @@ user_conversation_stats = Table(
     Column("orders", Integer), Column("spend", Integer),
 )  # fmt: skip
 
-CLOSED = "cerrada"
+# Sold orders: closed and every later fulfilment state but a return (`db.order_states`).
+SOLD = SOLD_STATES
 
 
 def day_bounds(
@@ -177,7 +179,7 @@ def sales_dashboard(
     """
     dialect = session.get_bind().dialect.name
     closed_on = func.coalesce(Order.closed_at, Order.created_at)
-    closed = [Order.shop_id == shop_id, Order.state == CLOSED,
+    closed = [Order.shop_id == shop_id, Order.state.in_(SOLD),
               *in_range(closed_on, date_from, date_to)]  # fmt: skip
     result = SalesDashboard()
     day = utc_day(closed_on, dialect).label("day")

@@ -22,11 +22,22 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-OrderState = Literal["iniciada", "pendiente", "recolectando_datos", "cerrada", "cancelada"]
+OrderState = Literal[
+    "iniciada",
+    "pendiente",
+    "recolectando_datos",
+    "cerrada",
+    "pagada",
+    "enviada",
+    "entregada",
+    "devuelta",
+    "cancelada",
+]
 ORDER_STATES: tuple[OrderState, ...] = get_args(OrderState)
 
 
@@ -52,6 +63,9 @@ OUTBOUND_STATUSES = (
     "undelivered",
     "failed",
     "recorded",
+    # Shop-initiated messages that were not sent, and why (`db.notifications`).
+    "needs_template",
+    "opted_out",
 )
 INBOUND_STATUSES = ("received", "processing", "done", "failed")
 
@@ -122,6 +136,13 @@ class Shop(Base):
     )
     # Quick-reply content SIDs of the shop's WhatsApp sender (`db.shop_config.QuickReplies`).
     quick_replies: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # Notification kind (`order_status`, `low_stock`…) → approved Twilio Content SID, used
+    # outside WhatsApp's 24-hour window (`db.notifications`).
+    notification_templates: Mapped[dict[str, str]] = mapped_column(
+        JSON, default=dict, server_default=text("'{}'")
+    )
+    # Staff get a low-stock alert when a product's stock falls to or under this.
+    low_stock_threshold: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -278,11 +299,18 @@ class InboundMessage(Base):
 
 
 class OutboundMessage(Base):
-    """A message sent (or recorded) as an answer. (inbound_id, seq) is unique: one answer."""
+    """A message sent (or recorded). (inbound_id, seq) is unique: one answer per message.
+
+    Shop-initiated messages (notifications) have no `inbound_id`; they carry their `kind`,
+    the template (`content_sid`, `content_variables` as a JSON string) when sent outside the
+    24-hour window, and a `dedupe_key` so one event is notified once.
+    """
 
     __tablename__ = "outbound_messages"
     __table_args__ = (
         UniqueConstraint("inbound_id", "seq", name="uq_outbound_inbound_seq"),
+        UniqueConstraint("dedupe_key", name="uq_outbound_dedupe_key"),
+        Index("ix_outbound_kind_status", "kind", "status"),
         CheckConstraint(_in("status", OUTBOUND_STATUSES), name="status_valid"),
         Index("ix_outbound_provider_sid", "provider_sid"),
     )
@@ -301,16 +329,67 @@ class OutboundMessage(Base):
     body: Mapped[str] = mapped_column(Text)
     # Sent with the body (Twilio MediaUrl): a product image.
     media_url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
-    # A quick-reply template (Twilio Content API); `body` is the numbered-text fallback.
-    content_sid: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    content_variables: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
     provider_sid: Mapped[str | None] = mapped_column(String(64), nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="queued")
     error_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
     error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # A template (Twilio Content API): a quick reply (`body` is its numbered-text fallback)
+    # or a notification outside the 24-hour window; its variables as a JSON string.
+    content_sid: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    content_variables: Mapped[str | None] = mapped_column(Text, nullable=True)
+    dedupe_key: Mapped[str | None] = mapped_column(String(128), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class OrderEvent(Base):
+    """One fulfilment change of an order: who moved it from which state to which, when."""
+
+    __tablename__ = "order_events"
+    __table_args__ = (Index("ix_order_events_order", "order_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    from_state: Mapped[str] = mapped_column(String(32))
+    to_state: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(120))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OptOut(Base):
+    """A number's choice about messages the shop starts (BAJA / ALTA), one row per shop."""
+
+    __tablename__ = "opt_outs"
+    __table_args__ = (UniqueConstraint("shop_id", "phone", name="uq_opt_outs_shop_phone"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    phone: Mapped[str] = mapped_column(String(64))
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The message that set it ("BAJA", "no me escriban más", "ALTA"…), for the audit.
+    keyword: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ProductChange(Base):
+    """One edit of a product's stock, price or active flag: who, when, old → new."""
+
+    __tablename__ = "product_changes"
+    __table_args__ = (Index("ix_product_changes_product", "product_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    field: Mapped[str] = mapped_column(String(16))
+    old_value: Mapped[str] = mapped_column(String(64))
+    new_value: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ConversationLog(Base):

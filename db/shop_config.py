@@ -35,7 +35,16 @@ from db.models import Shop
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # `ShopConfig` field → the Spanish key the files use (the demo's `shop.json`).
-FILE_KEYS = {"name": "nombre", "country": "pais", "timezone": "zona_horaria"}
+FILE_KEYS = {
+    "name": "nombre",
+    "country": "pais",
+    "timezone": "zona_horaria",
+    "notification_templates": "plantillas",
+    "low_stock_threshold": "umbral_stock_bajo",
+}
+# A Twilio Content SID (Content Template Builder) and a notification kind name.
+CONTENT_SID = re.compile(r"^HX[0-9a-fA-F]{32}$")
+KIND = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
 
 class ShopConfigError(Exception):
@@ -136,6 +145,18 @@ class ShopConfig(_Strict):
     staff_phones: list[Phone] = Field(default_factory=list)
     info: ShopInfo = Field(default_factory=ShopInfo)
     quick_replies: QuickReplies = Field(default_factory=QuickReplies)
+    # Notification kind (`order_status`, `low_stock`) → approved WhatsApp template: the
+    # only messages the shop may start outside the 24-hour window (docs/OPS.md).
+    notification_templates: dict[str, str] = Field(
+        default_factory=dict,
+        validation_alias=AliasChoices("plantillas", "notification_templates"),
+        serialization_alias="plantillas",
+    )
+    low_stock_threshold: Annotated[int, Field(ge=0, le=2**31 - 1)] = Field(
+        default=5,
+        validation_alias=AliasChoices("umbral_stock_bajo", "low_stock_threshold"),
+        serialization_alias="umbral_stock_bajo",
+    )
 
     @field_validator("slug")
     @classmethod
@@ -159,6 +180,20 @@ class ShopConfig(_Strict):
         if value not in _timezones():
             raise _problem(f"{value!r} is not an IANA time zone (e.g. America/Mexico_City)")
         return value
+
+    @field_validator("notification_templates")
+    @classmethod
+    def _templates(cls, value: dict[str, str]) -> dict[str, str]:
+        for kind, sid in value.items():
+            if not KIND.match(kind):
+                raise _problem(
+                    f"{kind!r}: a kind is lowercase letters, digits and _ (order_status)"
+                )
+            if not CONTENT_SID.match(sid.strip()):
+                raise _problem(
+                    f"{kind}: {sid!r} is not a Twilio Content SID (HX followed by 32 hex digits)"
+                )
+        return {kind: sid.strip() for kind, sid in value.items()}
 
     @field_validator("staff_phones")
     @classmethod
@@ -257,6 +292,8 @@ def file_dict_of(shop: Shop) -> dict[str, Any]:
         "staff_phones": list(shop.staff_phones or []),
         "info": dict(shop.info or {}),
         "quick_replies": dict(shop.quick_replies or {}),
+        "plantillas": dict(shop.notification_templates or {}),
+        "umbral_stock_bajo": shop.low_stock_threshold,
     }
 
 

@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         services = await run_in_threadpool(build_services, settings)
         app.state.services = services
         services.worker.start()
+        services.notifier.start()
         log.info(
             "orchestrator.started",
             rasa_url=settings.rasa_url,

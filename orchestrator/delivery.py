@@ -11,6 +11,7 @@ stored with it, so a resumed delivery sends exactly what was decided.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,7 +71,11 @@ def deliver(
         first: dict[str, Any] = {
             "media_url": media_url,
             "content_sid": content_sid,
-            "content_variables": content_variables if content_sid else None,
+            "content_variables": (
+                json.dumps(content_variables, ensure_ascii=False)
+                if content_sid and content_variables
+                else None
+            ),
         }
         for seq, body in enumerate(chunks, start=first_seq):
             if seq not in existing:

@@ -38,9 +38,10 @@ from db.models import (
     Shop,
     utcnow,
 )
+from db.notifications import set_opt_out
 from db.session import session_scope
 from orchestrator import metrics as m
-from orchestrator import queue
+from orchestrator import opt_out, queue
 from orchestrator.delivery import HOLD_SEQ, Delivery, deliver
 from orchestrator.logging import get_logger
 from orchestrator.media import MediaService
@@ -64,6 +65,9 @@ from orchestrator.turn import (
 )
 
 log = get_logger("orchestrator.pipeline")
+# The turn log's `actions` of a BAJA / ALTA answered before Rasa.
+OPT_OUT_ACTION = "orchestrator_opt_out"
+OPT_IN_ACTION = "orchestrator_opt_in"
 
 
 class TransientTurnError(Exception):
@@ -294,7 +298,22 @@ class Pipeline:
         if not turn.text.strip():  # location, contact, sticker...: not understood
             turn.log.update(template_reply=MEDIA_ONLY, intent=None)
             return [MEDIA_ONLY]
+        cmd = opt_out.command(turn.text)
+        if cmd is not None and turn.channel == "twilio" and verified_phone(turn.user):
+            return self._opt(turn, turn.shop, cmd)
         return self.media.finish(turn, self._converse(turn, turn.shop))
+
+    def _opt(self, turn: Turn, shop: Shop, cmd: opt_out.Command) -> list[str]:
+        """BAJA / ALTA, before Rasa: store the choice, confirm it (idempotent on a retry)."""
+        with session_scope(self.sf) as s:
+            changed = set_opt_out(
+                s, shop.id, turn.user, opted_out=cmd == "out", keyword=turn.text[:200]
+            )
+        text = opt_out.reply(cmd, shop.name)
+        action = OPT_OUT_ACTION if cmd == "out" else OPT_IN_ACTION
+        turn.log.update(template_reply=text, intent=None, actions=[action])
+        log.info("turn.opt_out" if cmd == "out" else "turn.opt_in", changed=changed)
+        return [text]
 
     def _fail(self, turn: Turn, error_type: str, message: str) -> list[str]:
         turn.log.update(success=False, error_type=error_type, error_message=message[:2000])

@@ -95,7 +95,7 @@ class Sender(Protocol):
         body: str,
         media_url: str | None = None,
         content_sid: str | None = None,
-        content_variables: dict[str, str] | None = None,
+        content_variables: dict[str, str] | str | None = None,
     ) -> SendResult:
         """Send `body` (with its image or template) to `to`; never raises for failures."""
         ...
@@ -179,7 +179,7 @@ class TwilioSender:
         body: str,
         media_url: str | None = None,
         content_sid: str | None = None,
-        content_variables: dict[str, str] | None = None,
+        content_variables: dict[str, str] | str | None = None,
     ) -> SendResult:
         """Create the message; a refused template falls back to the text `body`."""
         kwargs: dict[str, Any] = {"to": whatsapp(to), "from_": whatsapp(from_)}
@@ -188,7 +188,11 @@ class TwilioSender:
         if content_sid:
             templated = {"content_sid": content_sid}
             if content_variables:
-                templated["content_variables"] = json.dumps(content_variables, ensure_ascii=False)
+                templated["content_variables"] = (
+                    content_variables
+                    if isinstance(content_variables, str)
+                    else json.dumps(content_variables, ensure_ascii=False)
+                )
             result = self._create({**kwargs, **templated})
             if result.status != "failed":
                 result.content_used = True

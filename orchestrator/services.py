@@ -22,6 +22,7 @@ from orchestrator.media.providers import (
     Transcriber,
 )
 from orchestrator.metrics import Metrics
+from orchestrator.notifications import Notifier
 from orchestrator.phrasing import PhrasingService, make_phraser
 from orchestrator.pipeline import Pipeline
 from orchestrator.rasa_client import RasaClient
@@ -48,6 +49,7 @@ class Services:
     media: MediaService
     worker: Worker
     locks: ConversationLocks
+    notifier: Notifier
 
     def action_server_ok(self) -> bool:
         """True when the action server answers its health endpoint."""
@@ -58,8 +60,9 @@ class Services:
             return False
 
     def close(self) -> None:
-        """Stop the worker, then release clients and the engine."""
+        """Stop the worker and the notifier, then release clients and the engine."""
         self.worker.stop()
+        self.notifier.stop()
         self.phrasing.close()
         self.media.close()
         self.http.close()
@@ -196,6 +199,7 @@ def build_services(settings: Settings) -> Services:
         media,
         worker,
         ConversationLocks(),
+        Notifier(session_factory, senders["twilio"], poll_s=settings.notifier_poll_s),
     )
     holder["s"] = services
     return services

@@ -81,8 +81,6 @@ class Settings(BaseSettings):
     # development, and /metrics is 404 (health details hidden) everywhere else.
     metrics_token: SecretStr | None = None
 
-    low_stock_threshold: int = 5
-
     # Request body limits in bytes, enforced before anything parses a body
     # (`orchestrator.body_limit`): the Twilio webhooks' forms are a few KB.
     max_body_bytes: int = Field(default=256 * 1024, ge=1)
@@ -93,6 +91,9 @@ class Settings(BaseSettings):
     # queue into Rasa (bench/RESULTS.md, "WORKER_CONCURRENCY sweep"). Scale Rasa first.
     worker_concurrency: int = 4
     worker_poll_interval_s: float = 1.0
+    # Queued shop-initiated messages (`orchestrator.notifications`) are sent when an admin
+    # change wakes the notifier, and looked for every NOTIFIER_POLL_S seconds.
+    notifier_poll_s: float = Field(default=2.0, gt=0)
     # A claim whose heartbeat (renewed every WORKER_HEARTBEAT_S) is older than this goes
     # back to the queue: a crashed turn is retried within ~WORKER_STALE_AFTER_S + heartbeat.
     worker_stale_after_s: float = 10.0

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from actions.services.context import is_staff
 from db.models import Client, Order, Shop
+from db.order_states import SOLD_STATES
 
 log = structlog.get_logger(__name__)
 
@@ -148,7 +149,7 @@ def _history(session: Session, shop: Shop, result: ClientLookup) -> ClientLookup
     result.order_count = session.scalar(select(func.count(Order.id)).where(*where)) or 0
     closed = session.execute(
         select(func.count(Order.id), func.coalesce(func.sum(Order.total), 0)).where(
-            *where, Order.state == "cerrada"
+            *where, Order.state.in_(SOLD_STATES)
         )
     ).one()
     result.closed_count, result.total_spent = int(closed[0]), int(closed[1])

@@ -3,7 +3,9 @@
 States: ``iniciada`` → ``pendiente`` → ``recolectando_datos`` → ``cerrada``, and ``cancelada``
 from any open state. Editing the items of a ``pendiente`` order sends it back to ``iniciada``
 (the shopper must confirm the new cart); ``recolectando_datos`` → ``pendiente`` shows the
-summary again (after a failed close, or when asked); closed and cancelled orders never change.
+summary again (after a failed close, or when asked); the sale never changes once closed or
+cancelled. The states and transitions live in `db.order_states` (shared with the admin API,
+which moves a closed order through its fulfilment: ``pagada``, ``enviada``…).
 
 Stock is checked when adding and re-checked when closing under a lock: ``SELECT ... FOR
 UPDATE`` on the product rows in product-id order on PostgreSQL; on SQLite every transaction
@@ -21,25 +23,9 @@ from sqlalchemy.orm import Session
 
 from actions.services.clients import save_client
 from actions.services.quantities import check_quantity
-from db.models import Order, OrderItem, Product, utcnow
-
-OPEN_STATES = ("iniciada", "pendiente", "recolectando_datos")
-TRANSITIONS: dict[str, frozenset[str]] = {
-    "iniciada": frozenset({"pendiente", "cancelada"}),
-    "pendiente": frozenset({"iniciada", "recolectando_datos", "cancelada"}),
-    "recolectando_datos": frozenset({"cerrada", "pendiente", "cancelada"}),
-    "cerrada": frozenset(),
-    "cancelada": frozenset(),
-}
-
-
-class OrderStateError(Exception):
-    """An illegal transition or a change to a closed/cancelled order."""
-
-    def __init__(self, state: str, wanted: str) -> None:
-        super().__init__(f"order in state {state!r} cannot go to {wanted!r}")
-        self.state = state
-        self.wanted = wanted
+from db.catalog_edits import is_low, low_stock_alerts
+from db.models import Order, OrderItem, Product, Shop, utcnow
+from db.order_states import OPEN_STATES, TRANSITIONS, OrderStateError, transition
 
 
 class ProductUnavailableError(LookupError):
@@ -72,13 +58,6 @@ class OutOfStockError(Exception):
     def __init__(self, items: list[Shortage]) -> None:
         super().__init__(", ".join(f"{s.name}: {s.requested}>{s.available}" for s in items))
         self.items = items
-
-
-def transition(order: Order, wanted: str) -> None:
-    """Move `order` to `wanted` or raise `OrderStateError`."""
-    if wanted not in TRANSITIONS.get(order.state, frozenset()):
-        raise OrderStateError(order.state, wanted)
-    order.state = wanted
 
 
 def get_open_order(*, session: Session, shop_id: int, user_id: str) -> Order | None:
@@ -231,7 +210,9 @@ def close_order(
     Locks the order and its products (product-id order), re-checks every line against the
     current stock, decrements it, records current prices and the total, keeps the typed
     buyer data on the order, saves the client record when `requester_id` may (see
-    `clients.save_client`) and stamps `closed_at`. The caller commits.
+    `clients.save_client`), stamps `closed_at` and writes a low-stock alert to the staff
+    for each product the sale took to or under the shop's threshold
+    (`db.catalog_edits.low_stock_alerts`). The caller commits.
 
     Raises:
         OrderStateError: the order is not collecting data (e.g. already closed).
@@ -262,8 +243,12 @@ def close_order(
             shortages.append(Shortage(item.product_id, name, item.quantity, available))
     if shortages:
         raise OutOfStockError(shortages)
+    shop = session.get(Shop, shop_id)
+    dropped = []
     for item in order.items:
         product = products[item.product_id]
+        if shop is not None:
+            dropped.append((product, is_low(shop, product.active, product.stock)))
         product.stock -= item.quantity
         item.unit_price = product.price
     order.total = sum(item.unit_price * item.quantity for item in order.items)
@@ -279,6 +264,9 @@ def close_order(
     transition(order, "cerrada")
     order.closed_at = utcnow()
     session.flush()
+    for product, was_low in dropped:  # same transaction: alerted once with the sale
+        assert shop is not None
+        low_stock_alerts(session, shop, product, was_low=was_low, cause=f"order:{order.id}")
     return order
 
 

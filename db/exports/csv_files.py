@@ -27,6 +27,7 @@ from db.catalog_fields import COLUMNS as CATALOG_COLUMNS
 from db.catalog_io import select_catalog_columns
 from db.csv_cells import escape_row
 from db.models import Client, ConversationLog, Order, OrderItem, Product
+from db.order_states import SOLD_STATES
 
 EXPORT_KINDS = ("inventario", "clientes", "ventas", "conversaciones")
 BOM = "\ufeff"
@@ -84,7 +85,7 @@ def _clientes(session: Session, shop_id: int, date_from: Any, date_to: Any) -> I
     # Purchases are closed orders, counted within the date range when one is given.
     bought = _dated(
         select(Order.client_id, func.count(Order.id).label("n"), func.sum(Order.total).label("t"))
-        .where(Order.shop_id == shop_id, Order.state == "cerrada", Order.client_id.is_not(None))
+        .where(Order.shop_id == shop_id, Order.state.in_(SOLD_STATES), Order.client_id.is_not(None))
         .group_by(Order.client_id),
         Order.created_at,
         date_from,

@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db.auth import shop_for_token
 
-DEFAULT_LOW_STOCK_THRESHOLD = 5
 # Ids, stock and thresholds are `Integer` columns: 32-bit on PostgreSQL.
 DB_INT_MAX = 2**31 - 1
 MAX_PAGE = 1_000_000  # x page_size 200 stays far inside a 64-bit OFFSET
@@ -77,6 +76,7 @@ class AdminShop:
     id: int
     slug: str
     name: str
+    low_stock_threshold: int = 5
 
 
 def current_shop(
@@ -90,7 +90,7 @@ def current_shop(
     if shop is None:
         session.rollback()
         raise _unauthorized("Invalid token")
-    found = AdminShop(shop.id, shop.slug, shop.name)
+    found = AdminShop(shop.id, shop.slug, shop.name, shop.low_stock_threshold)
     # End the read transaction now: on SQLite every transaction holds the write lock
     # (BEGIN IMMEDIATE), and a streamed export reads through a session of its own.
     session.rollback()
@@ -162,9 +162,3 @@ def date_range(date_from: Day = None, date_to: Day = None) -> DateRange:
 
 
 RangeDep = Annotated[DateRange, Depends(date_range)]
-
-
-def low_stock_threshold(request: Request) -> int:
-    """`settings.low_stock_threshold` when the app's settings define it, else 5."""
-    settings = getattr(request.app.state, "settings", None)
-    return int(getattr(settings, "low_stock_threshold", DEFAULT_LOW_STOCK_THRESHOLD))

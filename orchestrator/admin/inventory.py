@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from sqlalchemy import func, or_, select
 
@@ -20,7 +20,6 @@ from orchestrator.admin.deps import (
     SearchText,
     SessionDep,
     ShopDep,
-    low_stock_threshold,
 )
 from orchestrator.admin.schemas import InventoryItem, InventoryPage
 
@@ -33,18 +32,17 @@ def inventory(
     shop: ShopDep,
     session: SessionDep,
     paging: PageDep,
-    default_threshold: Annotated[int, Depends(low_stock_threshold)],
     low_stock: Annotated[
         bool, Query(description="Only active products at or under the threshold")
     ] = False,
     threshold: Annotated[
-        int | None, Query(ge=0, le=DB_INT_MAX, description="Overrides the setting")
+        int | None, Query(ge=0, le=DB_INT_MAX, description="Overrides the shop's threshold")
     ] = None,
     category: SearchText = None,
     q: Annotated[SearchText, Query(description="Name or SKU contains")] = None,
 ) -> InventoryPage:
     """The shop's products by stock (lowest first), each flagged when stock ≤ threshold."""
-    limit = default_threshold if threshold is None else threshold
+    limit = shop.low_stock_threshold if threshold is None else threshold
     is_low = Product.active.is_(True) & (Product.stock <= limit)
     where: list[Any] = [Product.shop_id == shop.id]
     if low_stock:

@@ -9,7 +9,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from db import analytics
-from db.models import Client, Order, OrderState
+from db.models import Client, Order, OrderEvent, OrderState
+from db.order_states import FULFILMENT_STATES, LABELS, allowed
 from orchestrator.admin.deps import PageDep, RangeDep, RowId, SearchText, SessionDep, ShopDep
 from orchestrator.admin.schemas import (
     ClientDetail,
@@ -19,6 +20,7 @@ from orchestrator.admin.schemas import (
     DaySales,
     IntentStat,
     OrderDetail,
+    OrderEventOut,
     OrderLine,
     OrderSummary,
     Page,
@@ -57,6 +59,8 @@ def _summary(order: Order) -> OrderSummary:
     out = OrderSummary.model_validate(order)
     out.client_name = order.client.name if order.client else None
     out.items_count = sum(item.quantity for item in order.items)
+    out.state_label = LABELS.get(order.state, order.state)
+    out.allowed_states = [s for s in allowed(order.state) if s in FULFILMENT_STATES]
     return out
 
 
@@ -94,7 +98,8 @@ def list_orders(
 
 @router.get("/orders/{order_id}", response_model=OrderDetail, responses=not_found("order"))
 def get_order(order_id: RowId, shop: ShopDep, session: SessionDep) -> OrderDetail:
-    """One order of the shop with its lines; 404 when it is not the shop's."""
+    """One order of the shop with its lines, its fulfilment history and the fulfilment
+    states it may go to; 404 when it is not the shop's."""
     order = session.scalars(
         select(Order)
         .where(Order.id == order_id, Order.shop_id == shop.id)
@@ -113,7 +118,14 @@ def get_order(order_id: RowId, shop: ShopDep, session: SessionDep) -> OrderDetai
         )
         for i in order.items
     ]
-    return OrderDetail(**_summary(order).model_dump(), items=lines)
+    events = session.scalars(
+        select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id)
+    )
+    return OrderDetail(
+        **_summary(order).model_dump(),
+        items=lines,
+        events=[OrderEventOut.model_validate(e) for e in events],
+    )
 
 
 @router.get("/clients", response_model=Page[ClientOut])
@@ -164,7 +176,7 @@ def get_client(client_id: RowId, shop: ShopDep, session: SessionDep) -> ClientDe
         .options(selectinload(Order.items), selectinload(Order.client))
         .order_by(Order.created_at.desc(), Order.id.desc())
     ).all()
-    closed = [o for o in orders if o.state == analytics.CLOSED]
+    closed = [o for o in orders if o.state in analytics.SOLD]
     return ClientDetail(
         **ClientOut.model_validate(client).model_dump(),
         orders=[_summary(o) for o in orders],

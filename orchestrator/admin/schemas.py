@@ -7,6 +7,8 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from db.notifications import NotifyResult
+
 T = TypeVar("T")
 
 
@@ -137,15 +139,30 @@ class OrderSummary(_Orm):
     client_id: int | None
     client_name: str | None = None
     items_count: int = 0
+    state_label: str = ""
+    # Fulfilment states the shop may move it to (`POST /admin/orders/{id}/state`).
+    allowed_states: list[str] = []
     created_at: datetime
     closed_at: datetime | None
     cancelled_at: datetime | None
 
 
+class OrderEventOut(_Orm):
+    """One fulfilment change of an order (who, when, from → to)."""
+
+    id: int
+    from_state: str
+    to_state: str
+    actor: str
+    note: str
+    created_at: datetime
+
+
 class OrderDetail(OrderSummary):
-    """An order with its lines."""
+    """An order with its lines, its fulfilment history and the states it may go to."""
 
     items: list[OrderLine]
+    events: list[OrderEventOut] = []
 
 
 class ClientOut(_Orm):
@@ -220,3 +237,71 @@ class InventoryPage(Page[InventoryItem]):
 
     low_stock_threshold: int
     low_stock_count: int
+
+
+class NotificationOut(_Orm):
+    """A shop-initiated message: sent, queued, or not sent and why (`reason`)."""
+
+    id: int
+    kind: str | None
+    to_number: str
+    status: str
+    body: str
+    content_sid: str | None
+    content_variables: str | None
+    error_code: str | None
+    reason: str | None = None
+    created_at: datetime
+
+
+class NotificationResult(BaseModel):
+    """What `notify` did for a change: the row, its status and why."""
+
+    outbound_id: int
+    status: str
+    in_window: bool
+    content_sid: str | None
+    reason: str | None
+
+    @classmethod
+    def of(cls, result: NotifyResult) -> NotificationResult:
+        """The API's view of `notify`'s result."""
+        return cls(
+            outbound_id=result.outbound_id,
+            status=result.status,
+            in_window=result.in_window,
+            content_sid=result.content_sid,
+            reason=result.reason,
+        )
+
+
+class OrderStateChange(BaseModel):
+    """The answer to a fulfilment change (`changed` is false when it was already there)."""
+
+    order_id: int
+    state: str
+    state_label: str
+    changed: bool
+    allowed_states: list[str]
+    event: OrderEventOut | None
+    notification: NotificationResult | None
+    notification_note: str | None = None
+
+
+class ProductChangeOut(_Orm):
+    """One edit of a product's field: who, when, old → new."""
+
+    id: int
+    field: str
+    old_value: str
+    new_value: str
+    actor: str
+    created_at: datetime
+
+
+class ProductEditResult(BaseModel):
+    """The product after an edit, the audit rows written and the staff alerts."""
+
+    product: InventoryItem
+    changes: list[ProductChangeOut]
+    alerts: list[NotificationResult]

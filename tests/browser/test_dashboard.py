@@ -193,3 +193,40 @@ def test_login_form_rejects_a_wrong_token_then_accepts_the_right_one(
     page.click("#login-form button")
     page.wait_for_selector("body[data-state=ready]", timeout=20000)
     assert page.is_visible("#chart-turns")
+
+
+ORDERS_REPORT = REPORT.with_name("dashboard-orders.png")
+
+
+def test_order_actions_and_catalog_edits_from_the_dashboard(server: str, browser: Any) -> None:
+    """Ship a closed order, see it move; lower a stock under the threshold, see the alert
+    that needs a template listed with the notifications not sent."""
+    page = browser.new_page(viewport={"width": 1360, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{server}/admin/ui")
+    page.wait_for_selector("body[data-state=login]")
+    page.fill("#token-input", TOKEN_A)
+    page.click("#login-form button")
+    page.wait_for_selector("body[data-operations=ready]", timeout=20000)
+    page.fill("#actor", "Ana")
+
+    row = page.locator("#orders tr[data-order]").first
+    order_id = row.get_attribute("data-order")
+    row.locator("button[data-state=enviada]").click()
+    page.locator("#order-result").filter(has_text=f"Pedido #{order_id}: enviado").wait_for()
+    shipped = page.locator(f"#orders tr[data-order='{order_id}']")
+    shipped.locator(".state").filter(has_text="enviado").wait_for()
+    assert shipped.locator("button[data-state=pagada]").count() == 0
+    assert shipped.locator("button[data-state=entregada]").count() == 1
+
+    product = page.locator("#catalog tr[data-product]").filter(has_text="Arroz Diana 5 kg")
+    product.locator("input[name=stock]").fill("3")
+    product.locator("button").click()
+    page.locator("#catalog-result").filter(has_text="stock 40 → 3").wait_for()
+    assert "alerta de stock bajo" in page.text_content("#catalog-result")
+    page.locator("#notifications tr[data-status=needs_template]").first.wait_for()
+    assert "Arroz Diana 5 kg" in page.text_content("#notifications")
+
+    page.screenshot(path=str(ORDERS_REPORT), full_page=True)
+    assert errors == []

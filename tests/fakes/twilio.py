@@ -47,6 +47,9 @@ class FakeTwilio(FakeServer):
     `fail_next(status, times)` makes the next calls answer an error (429, 500, 400...);
     `refuse_content` answers 400 (error 21655, like an unapproved template) to messages
     sent with a `ContentSid`. A message needs a Body, a MediaUrl or a ContentSid.
+    Templates (`ContentSid` + `ContentVariables`) are recorded; `close_window(number)` makes
+    free text to that number fail like WhatsApp outside the 24-hour window (error 63016),
+    while a template still goes through.
     """
 
     def __init__(self, account_sid: str = ACCOUNT_SID, auth_token: str = AUTH_TOKEN) -> None:
@@ -56,6 +59,17 @@ class FakeTwilio(FakeServer):
         self._failures: list[int] = []
         self._n = itertools.count(1)
         self.refuse_content = False
+        self.closed_windows: set[str] = set()
+        self.rejected: list[dict[str, str]] = []
+
+    def close_window(self, number: str) -> None:
+        """Free text to `number` is refused from now on (error 63016); templates pass."""
+        self.closed_windows.add(number.removeprefix("whatsapp:"))
+
+    def templates_to(self, to: str) -> list[Sent]:
+        """Template messages (with a ContentSid) sent to `to`, in order."""
+        bare = to.removeprefix("whatsapp:")
+        return [s for s in self.sent if s.content_sid and s.to.removeprefix("whatsapp:") == bare]
 
     def fail_next(self, status: int, times: int = 1) -> None:
         """Answer `status` to the next `times` message requests."""
@@ -91,13 +105,35 @@ class FakeTwilio(FakeServer):
                 },
             )
         form = req.form
-        if form.get("ContentSid") and self.refuse_content:
+        content_sid = form.get("ContentSid")
+        if content_sid and self.refuse_content:
             return json_reply(
                 400, {"code": 21655, "message": "ContentSid is invalid", "status": 400}
             )
-        if not (form.get("Body") or form.get("MediaUrl") or form.get("ContentSid")):
+        if not (form.get("Body") or form.get("MediaUrl") or content_sid):
             return json_reply(
-                400, {"code": 21619, "message": "A text message body is required", "status": 400}
+                400,
+                {
+                    "code": 21619,
+                    "message": "A text message body or media urls must be specified.",
+                    "more_info": "https://www.twilio.com/docs/errors/21619",
+                    "status": 400,
+                },
+            )
+        to_bare = form.get("To", "").removeprefix("whatsapp:")
+        if not content_sid and to_bare in self.closed_windows:
+            self.rejected.append(dict(form))
+            return json_reply(
+                400,
+                {
+                    "code": 63016,
+                    "message": (
+                        "Failed to send freeform message because you are outside the allowed "
+                        "window. If you are using WhatsApp, please use a Message Template."
+                    ),
+                    "more_info": "https://www.twilio.com/docs/errors/63016",
+                    "status": 400,
+                },
             )
         sid = message_sid()
         self.sent.append(

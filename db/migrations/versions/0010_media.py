@@ -3,7 +3,7 @@ what the media step of a turn did (docs/MEDIA.md).
 
 - `inbound_messages.button_payload` / `button_text`: a quick-reply answer (`ButtonPayload`,
   `ButtonText` of Twilio's webhook), handled like the typed answer.
-- `outbound_messages.media_url`, `content_sid`, `content_variables`: a product image sent
+- `outbound_messages.media_url` (`content_sid`/`content_variables` come from 0009): a product image sent
   with a reply (Twilio `MediaUrl`) and the quick-reply template it was sent through
   (Content API); `body` stays the numbered-text fallback.
 - `products.image_url`: the catalog's optional `imagen` column.
@@ -12,7 +12,7 @@ what the media step of a turn did (docs/MEDIA.md).
   or photo of the turn, the provider that read it, its transcript or query, and how long.
 
 Revision ID: 0010_media
-Revises: 0007_intent_stats_grounded
+Revises: 0009_orders_notifications
 Create Date: 2026-12-02
 """
 
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010_media"
-down_revision: str | None = "0007_intent_stats_grounded"
+down_revision: str | None = "0009_orders_notifications"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -30,8 +30,6 @@ _COLUMNS: list[tuple[str, sa.Column[object]]] = [
     ("inbound_messages", sa.Column("button_payload", sa.String(256), nullable=True)),
     ("inbound_messages", sa.Column("button_text", sa.String(256), nullable=True)),
     ("outbound_messages", sa.Column("media_url", sa.String(1000), nullable=True)),
-    ("outbound_messages", sa.Column("content_sid", sa.String(64), nullable=True)),
-    ("outbound_messages", sa.Column("content_variables", sa.JSON(), nullable=True)),
     ("products", sa.Column("image_url", sa.String(1000), nullable=True)),
     ("shops", sa.Column("quick_replies", sa.JSON(), nullable=True)),
     ("conversation_logs", sa.Column("media_type", sa.String(100), nullable=True)),

@@ -168,6 +168,8 @@ async function load() {
     renderLowStock(inv);
     const items = renderConversations(convs);
     if (items.length) await showTranscript(items[0].user_id, $("conversations").firstChild);
+    // orders.js (orders, catalog edits, notifications) loads its part on this event.
+    document.dispatchEvent(new CustomEvent("tendero:loaded"));
     document.body.dataset.state = "ready";
   } catch (err) {
     if (err instanceof AuthError) return showLogin(err.message);

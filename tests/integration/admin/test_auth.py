@@ -24,6 +24,14 @@ PROTECTED = [
     "/admin/stats/errors",
     "/admin/stats/users",
     "/admin/exports/{kind}",
+    "/admin/orders/{order_id}/events",
+    "/admin/products/{product_id}/changes",
+    "/admin/notifications",
+]
+# The routes that change something: (method, path, a valid body).
+WRITES = [
+    ("POST", "/admin/orders/{order_id}/state", {"state": "enviada"}),
+    ("PATCH", "/admin/products/{product_id}", {"stock": 7}),
 ]
 
 
@@ -33,6 +41,7 @@ def _concrete(path: str, known: Known) -> str:
         client_id=known.clients["a"].id,
         user_id="u1",
         kind="ventas",
+        product_id=known.products["a1"].id,
     )
 
 
@@ -40,7 +49,7 @@ def test_the_list_covers_every_admin_route() -> None:
     app = FastAPI()
     app.include_router(router)
     # The page and its static files are public and left out of the schema on purpose.
-    assert set(app.openapi()["paths"]) == set(PROTECTED)
+    assert set(app.openapi()["paths"]) == set(PROTECTED) | {path for _, path, _ in WRITES}
 
 
 BAD_HEADERS = [
@@ -60,6 +69,20 @@ def test_missing_or_wrong_token_is_401_on_every_route(client: TestClient, known:
             res = client.get(_concrete(path, known), headers=headers)
             assert res.status_code == 401, (path, headers)
             assert res.headers["www-authenticate"] == "Bearer", (path, headers)
+
+
+def test_missing_or_wrong_token_is_401_on_every_write_and_nothing_changes(
+    client: TestClient, known: Known
+) -> None:
+    for method, path, body in WRITES:
+        for headers in BAD_HEADERS:
+            res = client.request(method, _concrete(path, known), json=body, headers=headers)
+            assert res.status_code == 401, (method, path, headers)
+    ok = {"Authorization": f"Bearer {TOKEN_A}"}
+    order = client.get(_concrete("/admin/orders/{order_id}", known), headers=ok).json()
+    assert order["state"] == "cerrada" and order["events"] == []
+    changes = client.get(_concrete("/admin/products/{product_id}/changes", known), headers=ok)
+    assert changes.json() == []
 
 
 def test_right_token_is_200_on_every_route(client: TestClient, known: Known) -> None:
