@@ -35,6 +35,7 @@ from db.session import session_scope
 from orchestrator import metrics as m
 from orchestrator import queue
 from orchestrator.delivery import HOLD_SEQ, Delivery, deliver
+from orchestrator.handoff_turns import HandoffTurns
 from orchestrator.logging import get_logger
 from orchestrator.phrasing import CatalogNames, PhraseOutcome, PhrasingService
 from orchestrator.rasa_client import (
@@ -102,6 +103,7 @@ class Pipeline:
         max_backoff_s: the longest pause between two tries.
         empty_reply_retries: tries again after an empty Rasa answer while the action server
             looks up (it may have died and come back).
+        handoff: the human-handoff hooks (staff commands, human mode); None: bot only.
     """
 
     def __init__(
@@ -119,6 +121,7 @@ class Pipeline:
         patience_s: float = 8.0,
         max_backoff_s: float = 8.0,
         empty_reply_retries: int = 2,
+        handoff: HandoffTurns | None = None,
     ) -> None:
         self.sf = session_factory
         self.rasa = rasa
@@ -132,6 +135,7 @@ class Pipeline:
         self.patience_s = patience_s
         self.max_backoff_s = max_backoff_s
         self.empty_reply_retries = empty_reply_retries
+        self.handoff = handoff
         self._catalog = CatalogNames(session_factory)
 
     def process(self, inbound_id: int) -> TurnResult:
@@ -190,6 +194,7 @@ class Pipeline:
                 row.received_at,
                 shop,
                 idempotency_key(row.provider, row.provider_message_id),
+                profile_name=row.profile_name,
             )
             return turn, done
 
@@ -274,10 +279,16 @@ class Pipeline:
             return self._fail(turn, "too_many_attempts", f"attempt {turn.attempts}")
         if turn.shop is None:
             return self._fail(turn, "unknown_shop", f"no shop for {turn.to_number}")
+        hooks = self.handoff
+        if hooks is not None:  # a staff command, or a conversation staff answer: no bot
+            early = hooks.before(turn, turn.shop)
+            if early is not None:
+                return early
         if not turn.text.strip():  # media, location, contact, sticker...: text only for now
             turn.log.update(template_reply=MEDIA_ONLY, intent=None)
             return [MEDIA_ONLY]
-        return self._converse(turn, turn.shop)
+        replies = self._converse(turn, turn.shop)
+        return replies if hooks is None else hooks.after(turn, turn.shop, replies)
 
     def _fail(self, turn: Turn, error_type: str, message: str) -> list[str]:
         turn.log.update(success=False, error_type=error_type, error_message=message[:2000])

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db.migrate import upgrade
 from db.session import make_engine, make_session_factory
+from orchestrator.handoff import HandoffDesk
+from orchestrator.handoff_turns import HandoffTurns
 from orchestrator.logging import get_logger
 from orchestrator.metrics import Metrics
 from orchestrator.phrasing import PhrasingService, make_phraser
@@ -37,6 +39,7 @@ class Services:
     pipeline: Pipeline
     worker: Worker
     locks: ConversationLocks
+    handoff: HandoffDesk
 
     def action_server_ok(self) -> bool:
         """True when the action server answers its health endpoint."""
@@ -90,6 +93,12 @@ def build_services(settings: Settings) -> Services:
     phrasing = PhrasingService(make_phraser(settings), settings.llm_timeout_s)
     senders: dict[str, Sender] = {"twilio": make_twilio_sender(settings), "chat": ChatSender()}
     metrics = Metrics()
+    desk = HandoffDesk(
+        session_factory,
+        senders,
+        after_fallbacks=settings.handoff_after_fallbacks,
+        idle_return_s=settings.handoff_idle_return_s,
+    )
     holder: dict[str, Services] = {}
     pipeline = Pipeline(
         session_factory,
@@ -103,6 +112,7 @@ def build_services(settings: Settings) -> Services:
         retry_window_s=settings.turn_retry_window_s,
         patience_s=settings.turn_patience_s,
         max_backoff_s=settings.turn_max_backoff_s,
+        handoff=HandoffTurns(desk),
     )
     worker = Worker(
         session_factory,
@@ -112,6 +122,8 @@ def build_services(settings: Settings) -> Services:
         stale_after_s=settings.worker_stale_after_s,
         heartbeat_s=settings.worker_heartbeat_s,
         metrics=metrics,
+        periodic=desk.return_idle,
+        periodic_s=settings.handoff_check_s,
     )
     services = Services(
         settings,
@@ -125,6 +137,7 @@ def build_services(settings: Settings) -> Services:
         pipeline,
         worker,
         ConversationLocks(),
+        desk,
     )
     holder["s"] = services
     return services

@@ -51,6 +51,7 @@ class Turn:
     shop: Shop | None
     key: str = ""
     log: dict[str, Any] = field(default_factory=dict)
+    profile_name: str | None = None
 
 
 def idempotency_key(provider: str, provider_message_id: str) -> str:

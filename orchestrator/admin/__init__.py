@@ -1,7 +1,7 @@
 """Admin API and dashboard under `/admin`, protected by each shop's bearer token.
 
 `router` gathers the dashboard and sales routes, conversations and the analytics views,
-inventory and CSV exports, and the `/admin/ui` page. The app must set
+inventory and CSV exports, the handoff inbox, and the `/admin/ui` page. The app must set
 `app.state.session_factory`.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from orchestrator.admin import conversations, inventory, sales, ui
+from orchestrator.admin import conversations, inbox, inventory, sales, ui
 from orchestrator.admin.schemas import ErrorDetail
 
 router = APIRouter(
@@ -20,6 +20,7 @@ router = APIRouter(
 router.include_router(sales.router)
 router.include_router(conversations.router)
 router.include_router(inventory.router)
+router.include_router(inbox.router)
 router.include_router(ui.router)
 
 __all__ = ["router"]
