@@ -79,6 +79,7 @@ def notify(
                 from_number=from_,
                 body=body,
                 status="queued",
+                attempts=0,
             )
             s.add(row)
         row.status, row.attempts = "sending", row.attempts + 1
