@@ -25,7 +25,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 RASA_SH = ROOT / "scripts" / "rasa.sh"
-STARTUP_TIMEOUT_S = 180.0
+# Loading the model takes minutes on a loaded shared machine: TENDERO_RASA_STARTUP_S raises it.
+STARTUP_TIMEOUT_S = float(os.environ.get("TENDERO_RASA_STARTUP_S", "180"))
 
 
 @dataclass(frozen=True)
