@@ -147,11 +147,11 @@ def test_repeated_fallbacks_hand_off_to_staff(
 ) -> None:
     shop = _demo(e2e_sf)
     with stack(handoff_after_fallbacks=2) as client:
-        _say(client, e2e_sf, phone, "zxqv plokm wert")
+        _say(client, e2e_sf, phone, "quien gano el partido ayer?")
         first = turn_logs(e2e_sf, phone)[-1]
         assert is_fallback(first.intent, first.actions), (first.intent, first.actions)
         assert _conversation(e2e_sf, phone).mode == "bot"
-        _say(client, e2e_sf, phone, "qwzx mnbv lkjh")
+        _say(client, e2e_sf, phone, "como va a estar el clima mañana?")
         second = turn_logs(e2e_sf, phone)[-1]
         assert second.final_reply == say.handoff_started(shop.name, shop.info, "fallbacks")
         conv = _conversation(e2e_sf, phone)

@@ -142,9 +142,12 @@ def _python_texts() -> list[tuple[str, str]]:
                 if isinstance(node, ast.JoinedStr):
                     parts = [v.value if isinstance(v, ast.Constant) else "{}" for v in node.values]
                     out.append((rel, "".join(str(p) for p in parts)))
-                elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-                    if id(node) not in skip:
-                        out.append((rel, node.value))
+                elif (
+                    isinstance(node, ast.Constant)
+                    and isinstance(node.value, str)
+                    and id(node) not in skip
+                ):
+                    out.append((rel, node.value))
     return out
 
 
