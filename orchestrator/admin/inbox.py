@@ -27,12 +27,13 @@ from orchestrator.admin.inbox_schemas import (
     ReplyIn,
     ReplyOut,
 )
-from orchestrator.admin.schemas import Page, not_found
+from orchestrator.admin.schemas import ErrorDetail, Page, not_found
 from orchestrator.handoff import HandoffDesk
 
 router = APIRouter()
 TRANSCRIPT_TURNS = 500
 _404 = not_found("conversation")
+_BODY = {**_404, 400: {"model": ErrorDetail, "description": "the body is not valid JSON"}}
 
 
 def handoff_desk(request: Request) -> HandoffDesk:
@@ -179,7 +180,7 @@ def _shop_and_ref(session: Session, desk: HandoffDesk, shop_id: int, conversatio
     return row, ref
 
 
-@router.post("/inbox/{conversation_id}/reply", response_model=ReplyOut, responses=_404)
+@router.post("/inbox/{conversation_id}/reply", response_model=ReplyOut, responses=_BODY)
 def reply(
     conversation_id: RowId, body: ReplyIn, shop: ShopDep, session: SessionDep, desk: DeskDep
 ) -> ReplyOut:
