@@ -30,7 +30,7 @@ class ActionInfoEmpresa(TurnAction):
         if not lines:
             text = (
                 "Esa información no la tengo a la mano. "
-                "Si quieres, te comunico con una persona de la tienda."
+                'Si quieres hablar con una persona de la tienda, escribe "asesor".'
             )
         else:
             text = "\n".join(lines)
@@ -39,7 +39,10 @@ class ActionInfoEmpresa(TurnAction):
 
 
 class ActionHablarConHumano(TurnAction):
-    """Tell the shopper a person will write; flag the handoff in the facts."""
+    """Flag the handoff in the facts. The orchestrator sees this action, alerts the shop's
+    staff, puts the conversation in human mode and sends its own message instead of this
+    one (`orchestrator.handoff_text.handoff_started`); this text promises nothing the
+    action does not do itself."""
 
     action_name = "action_hablar_con_humano"
 
@@ -50,7 +53,7 @@ class ActionHablarConHumano(TurnAction):
             "shop": {"name": turn.shop.name},
             "reason": latest_text(tracker)[:500],
         }
-        text = f"Claro 🙌 Una persona de {turn.shop.name} te escribirá muy pronto por aquí."
+        text = f"Claro 🙌 Le paso tu mensaje al equipo de {turn.shop.name}."
         contact = info.get("telefono")
         if contact:
             facts["contact"] = contact

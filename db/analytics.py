@@ -58,6 +58,21 @@ user_conversation_stats = Table(
     Column("first_seen", UTCDateTime), Column("last_seen", UTCDateTime),
     Column("orders", Integer), Column("spend", Integer),
 )  # fmt: skip
+handoff_stats = Table(
+    "handoff_stats",
+    views,
+    Column("shop_id", Integer),
+    Column("day", Date),
+    Column("handoffs", Integer),
+    Column("requested", Integer),
+    Column("after_fallbacks", Integer),
+    Column("taken_by_staff", Integer),
+    Column("answered", Integer),
+    Column("avg_first_response_s", Float),
+    Column("max_first_response_s", Float),
+    Column("idle_returns", Integer),
+    Column("still_open", Integer),
+)  # fmt: skip  (migration 0008)
 
 # Sold orders: closed and every later fulfilment state but a return (`db.order_states`).
 SOLD = SOLD_STATES
@@ -135,10 +150,15 @@ def stats_count(session: Session, view: Table, shop_id: int) -> int:
 
 
 def conversation_days(
-    session: Session, shop_id: int, date_from: date | None = None, date_to: date | None = None
+    session: Session,
+    shop_id: int,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    *,
+    view: Table = conversation_stats,
 ) -> list[dict[str, Any]]:
-    """`conversation_stats` rows of a shop between two days (inclusive)."""
-    view = conversation_stats
+    """Per-day rows of a shop between two days (inclusive): `conversation_stats`, or
+    another per-day view such as `handoff_stats`."""
     query = select(view).where(view.c.shop_id == shop_id)
     if date_from:
         query = query.where(view.c.day >= date_from)

@@ -68,6 +68,18 @@ OUTBOUND_STATUSES = (
     "opted_out",
 )
 INBOUND_STATUSES = ("received", "processing", "done", "failed")
+# Who answers a conversation: the bot, or the shop's staff (a human handoff is open).
+ConversationMode = Literal["bot", "human"]
+CONVERSATION_MODES: tuple[ConversationMode, ...] = get_args(ConversationMode)
+# What a turn log row is: a bot turn, a shopper message received in human mode, or a
+# message written by staff (a reply, a command, a hand-back).
+TurnMode = Literal["bot", "human", "staff"]
+TURN_MODES: tuple[TurnMode, ...] = get_args(TurnMode)
+# Why a handoff started, and why it ended.
+HandoffReason = Literal["requested", "fallbacks", "staff"]
+HANDOFF_REASONS: tuple[HandoffReason, ...] = get_args(HandoffReason)
+HandoffEnd = Literal["staff", "idle"]
+HANDOFF_ENDS: tuple[HandoffEnd, ...] = get_args(HandoffEnd)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -443,7 +455,73 @@ class ConversationLog(Base):
     success: Mapped[bool] = mapped_column(Boolean, default=True)
     error_type: Mapped[str | None] = mapped_column(String(64), nullable=True)
     error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # `bot` turn, shopper message in `human` mode (not sent to Rasa), or a `staff` message;
+    # `author` says which staff member (`+57…` on WhatsApp, `panel:<name>` on the dashboard).
+    mode: Mapped[str] = mapped_column(String(8), default="bot", server_default="bot")
+    author: Mapped[str | None] = mapped_column(String(80), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Conversation(Base):
+    """One shopper's conversation with a shop: its short id (`#12`) and who answers it.
+
+    Created on the shopper's first turn. `mode` is `human` exactly while a handoff is open;
+    only `orchestrator.handoff` changes it.
+    """
+
+    __tablename__ = "conversations"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "user_id", name="uq_conversations_shop_user"),
+        CheckConstraint(_in("mode", CONVERSATION_MODES), name="mode_valid"),
+        Index("ix_conversations_shop_last", "shop_id", "last_message_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(20), default="twilio")
+    profile_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    mode: Mapped[str] = mapped_column(String(8), default="bot", server_default="bot")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_message_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Handoff(Base):
+    """One stretch of a conversation in `human` mode: why it started, when staff first
+    answered, when and why it ended (`ended_at` NULL = open; at most one open each)."""
+
+    __tablename__ = "handoffs"
+    __table_args__ = (
+        CheckConstraint(_in("reason", HANDOFF_REASONS), name="reason_valid"),
+        CheckConstraint(
+            f"end_reason IS NULL OR {_in('end_reason', HANDOFF_ENDS)}", name="end_valid"
+        ),
+        Index(
+            "uq_handoffs_open",
+            "conversation_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+        Index("ix_handoffs_shop_started", "shop_id", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(16))
+    # The inbound message whose turn started it (its reply is the handoff message).
+    inbound_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inbound_messages.id", ondelete="SET NULL"), nullable=True
+    )
+    started_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_staff_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    staff_messages: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    end_reason: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    ended_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
 
 
 class AppliedAction(Base):

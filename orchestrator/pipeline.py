@@ -43,6 +43,7 @@ from db.session import session_scope
 from orchestrator import metrics as m
 from orchestrator import opt_out, queue
 from orchestrator.delivery import HOLD_SEQ, Delivery, deliver
+from orchestrator.handoff_turns import HandoffTurns
 from orchestrator.logging import get_logger
 from orchestrator.media import MediaService
 from orchestrator.phrasing import CatalogNames, PhraseOutcome, PhrasingService
@@ -115,6 +116,7 @@ class Pipeline:
         empty_reply_retries: tries again after an empty Rasa answer while the action server
             looks up (it may have died and come back).
         media: voice notes, photos, product images and quick replies (`orchestrator.media`).
+        handoff: the human-handoff hooks (staff commands, human mode); None: bot only.
     """
 
     def __init__(
@@ -133,6 +135,7 @@ class Pipeline:
         max_backoff_s: float = 8.0,
         empty_reply_retries: int = 2,
         media: MediaService | None = None,
+        handoff: HandoffTurns | None = None,
     ) -> None:
         self.sf = session_factory
         self.rasa = rasa
@@ -146,6 +149,7 @@ class Pipeline:
         self.patience_s = patience_s
         self.max_backoff_s = max_backoff_s
         self.empty_reply_retries = empty_reply_retries
+        self.handoff = handoff
         self._catalog = CatalogNames(session_factory)
         self.media = media or MediaService(session_factory)
 
@@ -208,6 +212,7 @@ class Pipeline:
                 media=list(row.media or []),
                 button_payload=row.button_payload,
                 button_text=row.button_text,
+                profile_name=row.profile_name,
             )
             return turn, done
 
@@ -292,16 +297,22 @@ class Pipeline:
             return self._fail(turn, "too_many_attempts", f"attempt {turn.attempts}")
         if turn.shop is None:
             return self._fail(turn, "unknown_shop", f"no shop for {turn.to_number}")
+        cmd = opt_out.command(turn.text)
+        if cmd is not None and turn.channel == "twilio" and verified_phone(turn.user):
+            return self._opt(turn, turn.shop, cmd)
+        hooks = self.handoff
+        if hooks is not None:  # a staff command, or a conversation staff answer: no bot
+            early = hooks.before(turn, turn.shop)
+            if early is not None:
+                return early
         answered = self.media.prepare(turn)  # voice note, photo, button, "mándame foto"
         if answered is not None:
             return answered
         if not turn.text.strip():  # location, contact, sticker...: not understood
             turn.log.update(template_reply=MEDIA_ONLY, intent=None)
             return [MEDIA_ONLY]
-        cmd = opt_out.command(turn.text)
-        if cmd is not None and turn.channel == "twilio" and verified_phone(turn.user):
-            return self._opt(turn, turn.shop, cmd)
-        return self.media.finish(turn, self._converse(turn, turn.shop))
+        replies = self.media.finish(turn, self._converse(turn, turn.shop))
+        return replies if hooks is None else hooks.after(turn, turn.shop, replies)
 
     def _opt(self, turn: Turn, shop: Shop, cmd: opt_out.Command) -> list[str]:
         """BAJA / ALTA, before Rasa: store the choice, confirm it (idempotent on a retry)."""

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db.migrate import upgrade
 from db.session import make_engine, make_session_factory
+from orchestrator.handoff import HandoffDesk
+from orchestrator.handoff_turns import HandoffTurns
 from orchestrator.logging import get_logger
 from orchestrator.media import MediaService
 from orchestrator.media.download import MediaDownloader
@@ -50,6 +52,7 @@ class Services:
     worker: Worker
     locks: ConversationLocks
     notifier: Notifier
+    handoff: HandoffDesk
 
     def action_server_ok(self) -> bool:
         """True when the action server answers its health endpoint."""
@@ -162,6 +165,12 @@ def build_services(settings: Settings) -> Services:
     senders: dict[str, Sender] = {"twilio": make_twilio_sender(settings), "chat": ChatSender()}
     metrics = Metrics()
     media = make_media_service(settings, session_factory)
+    desk = HandoffDesk(
+        session_factory,
+        senders,
+        after_fallbacks=settings.handoff_after_fallbacks,
+        idle_return_s=settings.handoff_idle_return_s,
+    )
     holder: dict[str, Services] = {}
     pipeline = Pipeline(
         session_factory,
@@ -176,6 +185,7 @@ def build_services(settings: Settings) -> Services:
         patience_s=settings.turn_patience_s,
         max_backoff_s=settings.turn_max_backoff_s,
         media=media,
+        handoff=HandoffTurns(desk),
     )
     worker = Worker(
         session_factory,
@@ -185,6 +195,8 @@ def build_services(settings: Settings) -> Services:
         stale_after_s=settings.worker_stale_after_s,
         heartbeat_s=settings.worker_heartbeat_s,
         metrics=metrics,
+        periodic=desk.return_idle,
+        periodic_s=settings.handoff_check_s,
     )
     services = Services(
         settings,
@@ -200,6 +212,7 @@ def build_services(settings: Settings) -> Services:
         worker,
         ConversationLocks(),
         Notifier(session_factory, senders["twilio"], poll_s=settings.notifier_poll_s),
+        desk,
     )
     holder["s"] = services
     return services

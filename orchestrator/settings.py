@@ -108,6 +108,13 @@ class Settings(BaseSettings):
     # The webhook answers 503 (Twilio retries) when storing takes longer than this.
     webhook_store_timeout_s: float = 5.0
 
+    # Human handoff (docs/HANDOFF.md): fallback turns in a row that hand the shopper to
+    # staff (0: never), how long an open handoff may go without a staff message before
+    # the bot takes over again, and how often the worker looks for such handoffs.
+    handoff_after_fallbacks: int = Field(default=3, ge=0, le=50)
+    handoff_idle_return_s: float = Field(default=7200.0, gt=0)
+    handoff_check_s: float = Field(default=30.0, gt=0)
+
     log_level: str = "INFO"
     log_format: Literal["auto", "json", "console"] = "auto"
 

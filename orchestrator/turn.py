@@ -58,6 +58,7 @@ class Turn:
     # What the answer's first message carries besides its text (`delivery.deliver`):
     # `media_url`, `content_sid`, `content_variables`.
     outbound: dict[str, Any] = field(default_factory=dict)
+    profile_name: str | None = None
 
 
 def idempotency_key(provider: str, provider_message_id: str) -> str:

@@ -84,6 +84,9 @@ class Worker:
         stale_after_s: a `processing` row whose heartbeat is older than this is abandoned.
         heartbeat_s: how often this worker renews its claims and looks for abandoned ones.
         metrics: the metrics registry (recoveries, database errors).
+        periodic: housekeeping run by the heartbeat thread every `periodic_s` (the idle
+            handoff return); its failures are logged, never fatal.
+        periodic_s: how often `periodic` runs.
     """
 
     def __init__(
@@ -96,6 +99,8 @@ class Worker:
         stale_after_s: float = 10.0,
         heartbeat_s: float = 2.0,
         metrics: m.Metrics | None = None,
+        periodic: Callable[[], object] | None = None,
+        periodic_s: float = 30.0,
     ) -> None:
         self.session_factory = session_factory
         self.process = process
@@ -104,6 +109,9 @@ class Worker:
         self.stale_after_s = stale_after_s
         self.heartbeat_s = heartbeat_s
         self.metrics = metrics or m.Metrics()
+        self.periodic = periodic
+        self.periodic_s = periodic_s
+        self._periodic_due = time.monotonic() + periodic_s
         self.host = socket.gethostname()
         self.worker_id = f"{self.host}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._slots = threading.Semaphore(concurrency)
@@ -219,6 +227,16 @@ class Worker:
                 self._recover()
             except Exception as exc:  # database down: keep trying, never die
                 self._db_error("worker.heartbeat_failed", exc)
+            self._run_periodic()
+
+    def _run_periodic(self) -> None:
+        if self.periodic is None or time.monotonic() < self._periodic_due:
+            return
+        self._periodic_due = time.monotonic() + self.periodic_s
+        try:
+            self.periodic()
+        except Exception as exc:  # housekeeping must never stop the heartbeats
+            log.exception("worker.periodic_failed", error=str(exc)[:300])
 
     def _loop(self) -> None:
         backoff = self.poll_interval_s

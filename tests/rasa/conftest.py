@@ -26,7 +26,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 RASA_SH = ROOT / "scripts" / "rasa.sh"
 # Loading the model takes ~40 s alone and several minutes on a loaded 2-core machine.
-STARTUP_TIMEOUT_S = float(os.environ.get("RASA_STARTUP_TIMEOUT_S", "420"))
+STARTUP_TIMEOUT_S = float(
+    os.environ.get("RASA_STARTUP_TIMEOUT_S") or os.environ.get("TENDERO_RASA_STARTUP_S") or "420"
+)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@
 Self-contained: it touches no table another 0008 would (the lead re-points down_revision).
 
 Revision ID: 0009_orders_notifications
-Revises: 0007_intent_stats_grounded
+Revises: 0008_human_handoff
 Create Date: 2026-12-02
 """
 
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009_orders_notifications"
-down_revision: str | None = "0007_intent_stats_grounded"
+down_revision: str | None = "0008_human_handoff"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

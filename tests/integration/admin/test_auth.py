@@ -27,11 +27,21 @@ PROTECTED = [
     "/admin/orders/{order_id}/events",
     "/admin/products/{product_id}/changes",
     "/admin/notifications",
+    "/admin/inbox",
+    "/admin/stats/handoffs",
 ]
 # The routes that change something: (method, path, a valid body).
 WRITES = [
     ("POST", "/admin/orders/{order_id}/state", {"state": "enviada"}),
     ("PATCH", "/admin/products/{product_id}", {"stock": 7}),
+]
+# The inbox routes of one conversation (and its POSTs): their 401s and 404s are checked in
+# tests/integration/handoff/test_inbox_api.py, on a shop with a conversation.
+INBOX_ROUTES = [
+    "/admin/inbox/{conversation_id}",
+    "/admin/inbox/{conversation_id}/reply",
+    "/admin/inbox/{conversation_id}/take",
+    "/admin/inbox/{conversation_id}/release",
 ]
 
 
@@ -49,7 +59,9 @@ def test_the_list_covers_every_admin_route() -> None:
     app = FastAPI()
     app.include_router(router)
     # The page and its static files are public and left out of the schema on purpose.
-    assert set(app.openapi()["paths"]) == set(PROTECTED) | {path for _, path, _ in WRITES}
+    assert set(app.openapi()["paths"]) == set(PROTECTED) | set(INBOX_ROUTES) | {
+        path for _, path, _ in WRITES
+    }
 
 
 BAD_HEADERS = [
