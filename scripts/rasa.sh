@@ -71,6 +71,16 @@ cmd_train() {
     echo "rasa.sh: model up to date: ${model#"$ROOT"/}"
     return 0
   fi
+  # One training per content hash at a time on this machine: a second `make train` of the
+  # same inputs (another checkout, a parallel CI job) waits for the first and takes its model.
+  local lock="$MODEL_CACHE/.$(basename "$model" .tar.gz).lock"
+  if mkdir -p "$MODEL_CACHE" 2>/dev/null && touch "$lock" 2>/dev/null; then
+    exec 9>"$lock"
+    if ! flock -n 9; then
+      echo "rasa.sh: another checkout is training this model; waiting for it ..."
+      flock 9
+    fi
+  fi
   if [ -f "$MODEL_CACHE/$(basename "$model")" ]; then
     mkdir -p "$(dirname "$model")"
     cp "$MODEL_CACHE/$(basename "$model")" "$model"
