@@ -31,7 +31,7 @@ from tenacity import (
 
 from db.identity import verified_phone
 from db.models import ConversationLog, InboundMessage, OutboundMessage, Shop, utcnow
-from db.session import session_scope
+from db.session import read_scope, session_scope
 from orchestrator import metrics as m
 from orchestrator import queue
 from orchestrator.delivery import HOLD_SEQ, Delivery, deliver
@@ -168,7 +168,9 @@ class Pipeline:
         )
 
     def _load(self, inbound_id: int) -> tuple[Turn | None, ConversationLog | None]:
-        with session_scope(self.sf) as s:
+        """The turn of `inbound_id`, its turn log row if it was answered, and the answer's
+        stored outbound bodies: one read-only transaction (no write lock on SQLite)."""
+        with read_scope(self.sf) as s:
             row = s.get(InboundMessage, inbound_id)
             if row is None:
                 return None, None
@@ -180,6 +182,11 @@ class Pipeline:
                 shop = s.scalars(
                     select(Shop).where(Shop.whatsapp_number == phone_of(row.to_number))
                 ).first()
+            stored = s.scalars(
+                select(OutboundMessage.body)
+                .where(OutboundMessage.inbound_id == inbound_id, OutboundMessage.seq >= 0)
+                .order_by(OutboundMessage.seq)
+            ).all()
             turn = Turn(
                 inbound_id,
                 row.provider,
@@ -190,6 +197,7 @@ class Pipeline:
                 row.received_at,
                 shop,
                 idempotency_key(row.provider, row.provider_message_id),
+                stored_replies=list(stored),
             )
             return turn, done
 
@@ -262,14 +270,8 @@ class Pipeline:
 
     def _replies(self, turn: Turn) -> list[str]:
         """The texts to send: stored ones when a retry resumes, else computed now."""
-        with session_scope(self.sf) as s:
-            stored = s.scalars(
-                select(OutboundMessage.body)
-                .where(OutboundMessage.inbound_id == turn.inbound_id, OutboundMessage.seq >= 0)
-                .order_by(OutboundMessage.seq)
-            ).all()
-        if stored:
-            return list(stored)
+        if turn.stored_replies:
+            return list(turn.stored_replies)
         if turn.attempts > self.max_attempts:
             return self._fail(turn, "too_many_attempts", f"attempt {turn.attempts}")
         if turn.shop is None:

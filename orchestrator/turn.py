@@ -51,6 +51,8 @@ class Turn:
     shop: Shop | None
     key: str = ""
     log: dict[str, Any] = field(default_factory=dict)
+    # The answer's stored outbound bodies (a retry resumes sending them), read with the row.
+    stored_replies: list[str] = field(default_factory=list)
 
 
 def idempotency_key(provider: str, provider_message_id: str) -> str:
