@@ -58,6 +58,7 @@ from orchestrator.settings import Settings  # noqa: E402
 from tests.fakes.llm import FakeLLM  # noqa: E402
 from tests.fakes.server import Reply, Request  # noqa: E402
 from tests.fakes.twilio import ACCOUNT_SID, FakeTwilio, message_sid, sign  # noqa: E402
+from tests.faults import stack as fault_stack  # noqa: E402
 from tests.faults.stack import DEMO_NUMBER, PUBLIC, FaultStack, wait_until  # noqa: E402
 from tests.rasa import conftest as rasa_conftest  # noqa: E402
 from tests.rasa.conftest import _stop, trained_model_path  # noqa: E402
@@ -443,6 +444,13 @@ def main() -> int:
         default="",
         help="WORKER_CONCURRENCY values to run the pipeline with (default: the setting's)",
     )
+    parser.add_argument(
+        "--baseline-root",
+        type=Path,
+        default=None,
+        help="also run the orchestrator of this checkout (e.g. an export of main) on the"
+        " same Rasa and action server, interleaved: a before/after comparison",
+    )
     args = parser.parse_args()
     levels = [int(x) for x in args.levels.split(",")]
     default_wc = Settings.model_fields["worker_concurrency"].default
@@ -479,23 +487,30 @@ def main() -> int:
             stack.start_rasa()
             print(f"stack up (Rasa ready in {time.monotonic() - t0:.0f} s); {memory_line(stack)}")
             bench_rasa(stack, 1, 3)  # warm-up, not counted
+            variants: list[tuple[str, Path]] = [("this checkout", ROOT)]
+            if args.baseline_root is not None:
+                variants.append((f"baseline {args.baseline_root}", args.baseline_root.resolve()))
             for wc in wcs:
-                stack.start_app({"WORKER_CONCURRENCY": str(wc)})
-                bench_pipeline(stack, twilio, 1, 3)  # warm-up
-                wait_until(lambda: stack.pending() == 0, 120, "warm-up drained")
-                results: dict[int, list[Level]] = {}
+                results: dict[str, dict[int, list[Level]]] = {name: {} for name, _ in variants}
                 for rep in range(1, args.repeat + 1):
-                    print(
-                        f"\nrepetition {rep}/{args.repeat}, WORKER_CONCURRENCY={wc}"
-                        " — ms: p50 p95 p99"
-                    )
-                    for n in levels:
-                        results.setdefault(n, []).append(run_level(stack, twilio, n, args))
-                    print(f"  {memory_line(stack)}")
-                all_ok = print_targets(results) and all_ok
-                if stack.app is not None:
-                    _stop(stack.app)
-                    stack.app = None
+                    for name, root in variants:
+                        start_app(stack, twilio, root, wc)
+                        print(
+                            f"\nrepetition {rep}/{args.repeat}, orchestrator of {name},"
+                            f" WORKER_CONCURRENCY={wc} — ms: p50 p95 p99"
+                        )
+                        for n in levels:
+                            results[name].setdefault(n, []).append(
+                                run_level(stack, twilio, n, args)
+                            )
+                        print(f"  {memory_line(stack)}")
+                        if stack.app is not None:
+                            _stop(stack.app)
+                            stack.app = None
+                for name, _ in variants:
+                    print(f"\n== orchestrator of {name}, WORKER_CONCURRENCY={wc}")
+                    ok = print_targets(results[name])
+                    all_ok = all_ok and (ok or name != variants[0][0])
         finally:
             stack.stop()
             twilio.stop()
@@ -503,6 +518,18 @@ def main() -> int:
             engine.dispose()
     print(f"\nload at the end: {load()}; bench took {time.monotonic() - started:.0f} s")
     return 0 if all_ok else 1
+
+
+def start_app(stack: FaultStack, twilio: NotifyingTwilio, root: Path, wc: int) -> None:
+    """Start the orchestrator of checkout `root` (this one, or a baseline) and warm it up."""
+    saved = fault_stack.ROOT
+    fault_stack.ROOT = root  # FaultStack spawns its processes in this directory
+    try:
+        stack.start_app({"WORKER_CONCURRENCY": str(wc)})
+    finally:
+        fault_stack.ROOT = saved
+    bench_pipeline(stack, twilio, 1, 3)  # warm-up, not counted
+    wait_until(lambda: stack.pending() == 0, 120, "warm-up drained")
 
 
 def run_level(stack: FaultStack, twilio: NotifyingTwilio, n: int, args: Any) -> Level:
