@@ -13,7 +13,7 @@ phone number, and sends its next message only when the previous one was answered
 (closed loop); no message is started after `--duration` seconds. Each level runs bare Rasa
 and then the pipeline, back to back, `--repeat` times (interleaved, so both see the same
 machine load); the targets of issue #14 are printed at the end with every repetition's
-number, PASS/MISS by the median (exit status 1 when one is missed).
+number, PASS/MISS by the median (with `--strict`, exit status 1 when one is missed).
 
 (a) bare Rasa: POST /webhooks/rest/webhook (bearer token, idempotency key as metadata, as
     the orchestrator sends it); latency is the client's request time.
@@ -445,6 +445,9 @@ def main() -> int:
         help="WORKER_CONCURRENCY values to run the pipeline with (default: the setting's)",
     )
     parser.add_argument(
+        "--strict", action="store_true", help="exit with status 1 when a target is missed"
+    )
+    parser.add_argument(
         "--baseline-root",
         type=Path,
         default=None,
@@ -461,7 +464,7 @@ def main() -> int:
         print("no trained Rasa model for the current data: run `make train`", file=sys.stderr)
         return 2
     # Loading the model takes minutes while other Rasa processes share the two cores.
-    rasa_conftest.STARTUP_TIMEOUT_S = max(rasa_conftest.STARTUP_TIMEOUT_S, 600.0)
+    rasa_conftest.STARTUP_TIMEOUT_S = max(rasa_conftest.STARTUP_TIMEOUT_S, 1800.0)
     started = time.monotonic()
     print(
         f"pipeline bench {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}; machine: "
@@ -517,7 +520,8 @@ def main() -> int:
             llm.stop()
             engine.dispose()
     print(f"\nload at the end: {load()}; bench took {time.monotonic() - started:.0f} s")
-    return 0 if all_ok else 1
+    print("all targets met" if all_ok else "some targets missed (MISS above)")
+    return 1 if args.strict and not all_ok else 0
 
 
 def start_app(stack: FaultStack, twilio: NotifyingTwilio, root: Path, wc: int) -> None:
