@@ -147,7 +147,7 @@ bench-search: $(APP_STAMP) ## Catalog search: recall@3 and latency at 1k/10k/100
 	@$(PY) scripts/bench_search.py
 
 .PHONY: bench-pipeline
-bench-pipeline: $(APP_STAMP) $(RASA_STAMP) train ## Bare Rasa REST vs the whole pipeline at 1/16/50 shoppers (~4 min)
+bench-pipeline: $(APP_STAMP) $(RASA_STAMP) train ## Bare Rasa REST vs the whole pipeline at 1/16/50 shoppers, twice, interleaved; targets PASS/MISS (~6 min + Rasa start)
 	@$(PY) scripts/bench_pipeline.py $(BENCH_ARGS)
 
 # ---------------------------------------------------------------- housekeeping

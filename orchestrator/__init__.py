@@ -12,7 +12,8 @@ Layout:
     queue.py         the durable inbound queue in the database (claim, recover, finish)
     worker.py        dispatcher thread + bounded pool; per-conversation order
     pipeline.py      one turn: Rasa → phrasing + guard → delivery → turn log (turn.py)
-    rasa_client.py   REST channel + tracker read-back
+    rasa_client.py   REST channel + tracker read-back (retries; detail fallback)
+    tracker_events.py  a turn's intent/entities/actions from Rasa's SQL tracker store
     phrasing/        LLM providers (openrouter, gemini), prompt, guard
     delivery.py      outbound rows then sending, exactly once per inbound message
     senders.py       Twilio REST sender, outbox, message splitting

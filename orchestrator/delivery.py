@@ -63,6 +63,8 @@ def deliver(
     else:
         mine = OutboundMessage.seq >= 0
     with session_scope(session_factory) as s:
+        # One transaction stores the missing chunks and marks the first unsent one
+        # "sending" (fewer commits: each holds SQLite's write lock).
         existing = set(
             s.scalars(
                 select(OutboundMessage.seq).where(OutboundMessage.inbound_id == inbound_id, mine)
@@ -93,7 +95,7 @@ def deliver(
                         **extra,
                     )
                 )
-    with session_scope(session_factory) as s:
+        s.flush()
         rows = list(
             s.scalars(
                 select(OutboundMessage)

@@ -39,7 +39,7 @@ from db.models import (
     utcnow,
 )
 from db.notifications import set_opt_out
-from db.session import session_scope
+from db.session import read_scope, session_scope
 from orchestrator import metrics as m
 from orchestrator import opt_out, queue
 from orchestrator.delivery import HOLD_SEQ, Delivery, deliver
@@ -187,7 +187,9 @@ class Pipeline:
         )
 
     def _load(self, inbound_id: int) -> tuple[Turn | None, ConversationLog | None]:
-        with session_scope(self.sf) as s:
+        """The turn of `inbound_id`, its turn log row if it was answered, and the answer's
+        stored outbound bodies: one read-only transaction (no write lock on SQLite)."""
+        with read_scope(self.sf) as s:
             row = s.get(InboundMessage, inbound_id)
             if row is None:
                 return None, None
@@ -199,6 +201,11 @@ class Pipeline:
                 shop = s.scalars(
                     select(Shop).where(Shop.whatsapp_number == phone_of(row.to_number))
                 ).first()
+            stored = s.scalars(
+                select(OutboundMessage.body)
+                .where(OutboundMessage.inbound_id == inbound_id, OutboundMessage.seq >= 0)
+                .order_by(OutboundMessage.seq)
+            ).all()
             turn = Turn(
                 inbound_id,
                 row.provider,
@@ -213,6 +220,7 @@ class Pipeline:
                 button_payload=row.button_payload,
                 button_text=row.button_text,
                 profile_name=row.profile_name,
+                stored_replies=list(stored),
             )
             return turn, done
 
@@ -285,14 +293,8 @@ class Pipeline:
 
     def _replies(self, turn: Turn) -> list[str]:
         """The texts to send: stored ones when a retry resumes, else computed now."""
-        with session_scope(self.sf) as s:
-            stored = s.scalars(
-                select(OutboundMessage.body)
-                .where(OutboundMessage.inbound_id == turn.inbound_id, OutboundMessage.seq >= 0)
-                .order_by(OutboundMessage.seq)
-            ).all()
-        if stored:
-            return list(stored)
+        if turn.stored_replies:
+            return list(turn.stored_replies)
         if turn.attempts > self.max_attempts:
             return self._fail(turn, "too_many_attempts", f"attempt {turn.attempts}")
         if turn.shop is None:

@@ -2,8 +2,10 @@
 
 Rasa's REST channel answers a list of bot messages. A `{"text": ...}` message is a template
 text; a `{"custom": {"facts": ..., "action": ...}}` message carries the facts of the text
-before it. Intent, confidence, entities and the actions run are read from the tracker
-(`rasa run --enable-api`).
+before it. Intent, confidence, entities and the actions run (for the turn log) come from
+the turn's events in Rasa's SQL tracker store when it lives in the app database
+(`orchestrator.tracker_events`: no extra work for Rasa), else from the tracker over Rasa's
+HTTP API (`rasa run --enable-api`).
 
 Every message carries its idempotency key as metadata (`{"idempotency_key": ...}`); Rasa
 stores it on the user event and hands it to the actions. `applied_turn` finds a message
@@ -13,6 +15,8 @@ so a retried turn never feeds Rasa the same message twice.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -96,6 +100,8 @@ def group_messages(raw: list[dict[str, Any]]) -> list[BotMessage]:
 
 
 KEY_FIELD = "idempotency_key"
+# What the turn log keeps of a turn: intent, confidence, entities, actions run.
+TurnDetail = tuple[str | None, float | None, list, list[str]]
 
 
 def event_key(event: dict[str, Any]) -> str | None:
@@ -135,9 +141,7 @@ def bot_messages_after(events: list[dict[str, Any]], index: int) -> list[dict[st
     return raw
 
 
-def parse_tracker(
-    tracker: dict[str, Any], key: str | None = None
-) -> tuple[str | None, float | None, list, list[str]]:
+def parse_tracker(tracker: dict[str, Any], key: str | None = None) -> TurnDetail:
     """Intent, confidence, entities and actions of the last user message of a tracker
     (of the last one carrying idempotency key `key` when it is there)."""
     events = tracker.get("events") or []
@@ -177,12 +181,21 @@ class RasaClient:
         timeout_s: timeout of the webhook call (the action server runs inside it).
         token: `RASA_TOKEN`: a bearer token for the REST channel
             (channels/secure_rest.py) and `?token=` for Rasa's HTTP API.
+        detail: reads a sent turn's detail without asking Rasa
+            (`TrackerEvents.turn_detail(sender, key)`); when it returns None the tracker
+            is fetched from Rasa's API.
     """
 
     def __init__(
-        self, base_url: str, http: httpx.Client, timeout_s: float = 30.0, token: str = ""
+        self,
+        base_url: str,
+        http: httpx.Client,
+        timeout_s: float = 30.0,
+        token: str = "",
+        detail: Callable[[str, str], TurnDetail | None] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.detail = detail
         self.http = http
         self.timeout = httpx.Timeout(timeout_s, connect=3.0)
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -209,11 +222,12 @@ class RasaClient:
             raise RasaUnavailableError(f"unexpected Rasa answer: {str(raw)[:200]}")
         messages = [m for m in group_messages(raw) if m.text]
         turn = RasaTurn(messages=messages, raw=raw)
-        try:
-            tracker = self.tracker(sender)
-            turn.intent, turn.confidence, turn.entities, turn.actions = parse_tracker(tracker, key)
-        except (httpx.HTTPError, ValueError):
-            pass  # the reply matters more than the log detail
+        detail = self.detail(sender, key) if self.detail is not None and key else None
+        if detail is None:
+            with suppress(httpx.HTTPError, ValueError):  # the reply matters more
+                detail = parse_tracker(self.tracker(sender), key)
+        if detail is not None:
+            turn.intent, turn.confidence, turn.entities, turn.actions = detail
         if not messages:
             raise RasaEmptyReplyError("Rasa answered no text", turn)
         return turn

@@ -30,6 +30,7 @@ from orchestrator.pipeline import Pipeline
 from orchestrator.rasa_client import RasaClient
 from orchestrator.senders import ChatSender, OutboxSender, Sender, TwilioSender
 from orchestrator.settings import Settings
+from orchestrator.tracker_events import TrackerEvents
 from orchestrator.worker import ConversationLocks, Worker
 
 log = get_logger("orchestrator")
@@ -160,7 +161,14 @@ def build_services(settings: Settings) -> Services:
         timeout=httpx.Timeout(settings.rasa_timeout_s, connect=3.0),
     )
     rasa_token = settings.rasa_token.get_secret_value() if settings.rasa_token else ""
-    rasa = RasaClient(settings.rasa_url, http, settings.rasa_timeout_s, rasa_token)
+    events = TrackerEvents(session_factory) if settings.turn_detail_source == "auto" else None
+    rasa = RasaClient(
+        settings.rasa_url,
+        http,
+        settings.rasa_timeout_s,
+        rasa_token,
+        detail=events.turn_detail if events is not None else None,
+    )
     phrasing = PhrasingService(make_phraser(settings), settings.llm_timeout_s)
     senders: dict[str, Sender] = {"twilio": make_twilio_sender(settings), "chat": ChatSender()}
     metrics = Metrics()

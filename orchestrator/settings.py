@@ -105,6 +105,11 @@ class Settings(BaseSettings):
     turn_retry_window_s: float = 120.0
     turn_patience_s: float = 8.0
     turn_max_backoff_s: float = 8.0
+    # Where the turn log's intent/entities/actions come from: "api" (default) asks Rasa's
+    # tracker API, keeping the rule that the orchestrator and Rasa talk only HTTP; "auto"
+    # (opt-in) reads the turn's events from Rasa's SQL tracker store when it is in the app
+    # database, saving one tracker load and replay per turn on Rasa's event loop.
+    turn_detail_source: Literal["auto", "api"] = "api"
     # The webhook answers 503 (Twilio retries) when storing takes longer than this.
     webhook_store_timeout_s: float = 5.0
 

@@ -59,6 +59,8 @@ class Turn:
     # `media_url`, `content_sid`, `content_variables`.
     outbound: dict[str, Any] = field(default_factory=dict)
     profile_name: str | None = None
+    # The answer's stored outbound bodies (a retry resumes sending them), read with the row.
+    stored_replies: list[str] = field(default_factory=list)
 
 
 def idempotency_key(provider: str, provider_message_id: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+from typing import Any
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
@@ -64,10 +65,40 @@ def _count_implicit_responses_as_used() -> None:
     Validator._gather_utterance_actions = gather  # type: ignore[method-assign]
 
 
+def _sqlite_tracker_store_pragmas() -> None:
+    """Give Rasa's SQLite connections (its SQL tracker store) the app's pragmas.
+
+    The tracker store shares the app's SQLite file (scripts/rasa.sh), which is in WAL mode,
+    but each of Rasa's connections would sync the WAL at every commit (SQLite's default
+    `synchronous=FULL`): ~10 ms per saved tracker on the shared development disk, on Rasa's
+    one event loop. Like the app (db/session.py), `synchronous` is NORMAL unless
+    SQLITE_SYNCHRONOUS says otherwise: a committed tracker survives any process crash; only
+    an operating-system crash or power loss may roll back the last commits. PostgreSQL is
+    untouched.
+    """
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    level = (os.environ.get("SQLITE_SYNCHRONOUS") or "NORMAL").strip().upper()
+    if level not in ("NORMAL", "FULL", "EXTRA"):
+        raise SystemExit(f"SQLITE_SYNCHRONOUS must be NORMAL, FULL or EXTRA, not {level!r}")
+
+    @event.listens_for(Engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        if not type(dbapi_connection).__module__.startswith("sqlite3"):
+            return
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={level}")
+        cursor.close()
+
+
 def main() -> None:
     """Install the warning filters and run Rasa's CLI with ``sys.argv``."""
     _quiet_third_party_warnings()
     _count_implicit_responses_as_used()
+    if sys.argv[1:2] == ["run"]:
+        _sqlite_tracker_store_pragmas()
     from rasa.__main__ import main as rasa_main
 
     sys.argv[0] = "rasa"

@@ -299,8 +299,10 @@ class MediaService:
             or "action_buscar_producto" not in (turn.log.get("actions") or [])
             or len(products) != 1
             or facts.get("available") is False
+            or not isinstance(products[0], dict)
+            or not str(products[0].get("id", "")).isdigit()
         ):
-            return None
+            return None  # facts without a product id (an older action, a template) show no image
         with session_scope(self.sf) as s:
             return s.scalars(
                 select(Product.image_url).where(

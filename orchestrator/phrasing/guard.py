@@ -15,6 +15,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from db.models import GuardVerdict
@@ -72,6 +73,7 @@ def find_numbers(text: str) -> list[Number]:
     return found
 
 
+@lru_cache(maxsize=8192)  # the shop's catalog names are normalized on every turn
 def normalize(text: str) -> str:
     """Lowercase, without accents, single spaces: for comparing names."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
@@ -127,7 +129,11 @@ def fact_names(facts: dict[str, Any]) -> list[str]:
 
 
 def _contains(haystack: str, needle: str) -> bool:
-    return bool(needle) and re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", haystack) is not None
+    # The substring test first: most of the catalog is not in the text at all, and one
+    # pattern per product name would overflow `re`'s cache and compile on every turn.
+    if not needle or needle not in haystack:
+        return False
+    return re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", haystack) is not None
 
 
 def _prefix(name: str) -> str | None:

@@ -3,9 +3,13 @@ endpoint, for the orchestrator's error-handling tier. Acceptance tests use the r
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
+
+from sqlalchemy import Column, Engine, Float, Integer, MetaData, String, Table, Text, insert
 
 from tests.fakes.server import FakeServer, Reply, Request, json_reply
 
@@ -26,12 +30,29 @@ def template_reply(
     return respond
 
 
+# The table of Rasa 3.6's SQLTrackerStore (rasa/core/tracker_store.py, `SQLEvent`).
+RASA_EVENTS = Table(
+    "events",
+    MetaData(),
+    Column("id", Integer, primary_key=True),
+    Column("sender_id", String(255), nullable=False, index=True),
+    Column("type_name", String(255), nullable=False),
+    Column("timestamp", Float),
+    Column("intent_name", String(255)),
+    Column("action_name", String(255)),
+    Column("data", Text),
+)
+
+
 class FakeRasa(FakeServer):
     """Answers `/webhooks/rest/webhook` with `responder(sender, message)`.
 
     The tracker holds every message (its metadata, `intent` with confidence 0.97, the
     actions of its payloads and its bot messages), like Rasa's. `delay_s` makes every
     webhook call slow (for ordering tests); `fail_next` answers the next n calls with 500.
+    With `tracker_store` (an engine) the events are also saved, before the answer, as rows
+    of Rasa's SQLTrackerStore table `events` there (`RASA_EVENTS`), like Rasa with
+    `tracker_store: type: SQL`.
     """
 
     def __init__(
@@ -48,6 +69,32 @@ class FakeRasa(FakeServer):
         self.metadata: list[dict[str, Any] | None] = []
         self.fail_next = 0
         self._history: dict[str, list[dict[str, Any]]] = {}
+        self.tracker_store: Engine | None = None
+
+    def use_tracker_store(self, engine: Engine) -> None:
+        """Save every turn's events in Rasa's `events` table of `engine` from now on."""
+        RASA_EVENTS.create(engine, checkfirst=True)
+        self.tracker_store = engine
+
+    def _save(self, sender: str, events: list[dict[str, Any]]) -> None:
+        if self.tracker_store is None:
+            return
+        rows = []
+        for event in events:
+            data = {**event, "timestamp": time.time()}
+            intent = ((data.get("parse_data") or {}).get("intent") or {}).get("name")
+            rows.append(
+                {
+                    "sender_id": sender,
+                    "type_name": data["event"],
+                    "timestamp": data["timestamp"],
+                    "intent_name": intent,
+                    "action_name": data.get("name"),
+                    "data": json.dumps(data),
+                }
+            )
+        with self.tracker_store.begin() as conn:
+            conn.execute(insert(RASA_EVENTS), rows)
 
     def handle(self, req: Request) -> Reply:
         if req.path == "/status":
@@ -65,9 +112,9 @@ class FakeRasa(FakeServer):
             self.messages.append((sender, message))
             self.metadata.append(body.get("metadata"))
             answer = self.responder(sender, message)
-            self._history.setdefault(sender, []).extend(
-                self._events(message, body.get("metadata"), answer)
-            )
+            events = self._events(message, body.get("metadata"), answer)
+            self._history.setdefault(sender, []).extend(events)
+            self._save(sender, events)
             return json_reply(200, answer)
         if req.path.startswith("/conversations/") and req.path.endswith("/tracker"):
             sender = unquote(req.path.split("/")[2])
