@@ -66,6 +66,10 @@ run: setup train ## Set up everything and run Rasa, the action server and the or
 chat: $(APP_STAMP) ## Chat with the running bot in the terminal (needs `make run` in another terminal)
 	@$(PY) scripts/chat.py
 
+.PHONY: fleet
+fleet: setup train ## 2 orchestrators, 2 Rasa replicas, 2 action servers behind round robins, PostgreSQL + Redis
+	@$(PY) scripts/fleet.py
+
 # ---------------------------------------------------------------- Rasa (designer workflow)
 .PHONY: validate
 validate: $(RASA_STAMP) ## rasa data validate (fails on any warning)
@@ -109,11 +113,19 @@ export-catalog: $(APP_STAMP) ## Export a catalog: make export-catalog FILE=out.c
 browser-deps: ## Install Debian's Chromium for the dashboard browser test (if missing)
 	@bash scripts/ensure_chromium.sh
 
+.PHONY: compose-deps
+compose-deps: ## Install Debian's docker-compose for the compose file test (if missing)
+	@bash scripts/ensure_compose.sh
+
 .PHONY: test
-test: $(APP_STAMP) $(RASA_STAMP) browser-deps train ## Set up and run the whole suite (unit, integration, e2e, browser, Rasa)
+test: $(APP_STAMP) $(RASA_STAMP) browser-deps compose-deps train ## Set up and run the whole suite (unit, integration, e2e, browser, Rasa; not tests/fleet)
 	@bash scripts/rasa.sh validate
-	@$(PY) -m pytest $(PYTEST_ARGS)
+	@$(PY) -m pytest --ignore=tests/fleet $(PYTEST_ARGS)
 	@bash scripts/rasa.sh test
+
+.PHONY: test-fleet
+test-fleet: $(APP_STAMP) $(RASA_STAMP) train ## 2 of every process, 50 shoppers × 6 turns, kill -9 one Rasa and one orchestrator (~6 min)
+	@$(PY) -m pytest tests/fleet -q -s $(PYTEST_ARGS)
 
 .PHONY: test-conversations
 test-conversations: $(APP_STAMP) $(RASA_STAMP) train ## Shopper conversations on the real stack: 'conversations: P/N passed' per shop

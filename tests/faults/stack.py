@@ -109,17 +109,21 @@ class FaultStack:
     def _latest_log(self, name: str) -> Path:
         return max(self.workdir.glob(f"{name}-*.log"), key=lambda p: p.stat().st_mtime)
 
-    def start_rasa(self) -> None:
-        """Rasa with the trained model; its tracker store is the app's SQLite file."""
+    def start_rasa(
+        self, extra_env: dict[str, str] | None = None, endpoints: Path | None = None
+    ) -> None:
+        """Rasa with the trained model; its tracker store is the app's database. A fleet
+        passes its own endpoints file (lock store) and `extra_env` (its variables)."""
         self.rasa = self._spawn(
             "rasa",
-            [str(RASA_SH), "run"],
+            [str(RASA_SH), "run", *(["--endpoints", str(endpoints)] if endpoints else [])],
             {
                 "RASA_PORT": str(self.rasa_port),
                 "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.actions_port}/webhook",
                 "RASA_TOKEN": RASA_TOKEN,
                 "ACTION_SERVER_TOKEN": ACTION_SERVER_TOKEN,
                 "TRACKER_STORE_URL": self.db_url,
+                **(extra_env or {}),
             },
         )
         _wait_until_ready(self.rasa_url, self.rasa, self._latest_log("rasa"), RASA_TOKEN)
