@@ -148,7 +148,7 @@ format: $(APP_STAMP) ## Format the code with ruff
 
 # ---------------------------------------------------------------- benchmarks
 .PHONY: bench
-bench: bench-search bench-pipeline ## All benchmarks (prints measured numbers)
+bench: bench-search bench-pipeline bench-fleet ## All benchmarks (prints measured numbers)
 
 .PHONY: bench-search
 bench-search: $(APP_STAMP) ## Catalog search: recall@3 and latency at 1k/10k/100k products
@@ -157,6 +157,10 @@ bench-search: $(APP_STAMP) ## Catalog search: recall@3 and latency at 1k/10k/100
 .PHONY: bench-pipeline
 bench-pipeline: $(APP_STAMP) $(RASA_STAMP) train ## Bare Rasa REST vs the whole pipeline at 1/16/50 shoppers (~4 min)
 	@$(PY) scripts/bench_pipeline.py $(BENCH_ARGS)
+
+.PHONY: bench-fleet
+bench-fleet: $(APP_STAMP) $(RASA_STAMP) train ## Fleet: 1 vs 2 replicas per tier on PostgreSQL + Redis, SQL round trips per turn (~8 min)
+	@$(PY) scripts/bench_pipeline.py --fleet $(BENCH_ARGS)
 
 # ---------------------------------------------------------------- housekeeping
 .PHONY: clean

@@ -72,6 +72,9 @@ def rasa_fleet_env(
         "ACTION_ENDPOINT_URL": f"{actions_url.rstrip('/')}/webhook",
         "TRACKER_STORE_URL": tracker_store_url,
         "TICKET_LOCK_LIFETIME": str(TICKET_LOCK_LIFETIME_S),
+        # Rasa's tracker-store pool: its default is 50 + 100 overflow per replica.
+        "SQL_POOL_SIZE": "5",
+        "SQL_MAX_OVERFLOW": "10",
         **redis_env(redis_url, key_prefix),
     }
 

@@ -23,6 +23,8 @@ from tests.faults.stack import FaultStack, kill9
 from tests.rasa.conftest import _stop
 
 REDIS_URL = "redis://127.0.0.1:6379/7"
+# Replicas load their models at the same time, on a machine other people share.
+RASA_STARTUP_TIMEOUT_S = 480.0
 REDIS_ADDR, REDIS_DB = ("127.0.0.1", 6379), 7
 
 
@@ -94,7 +96,7 @@ class Fleet:
 
     def start_rasa(self, slot: FaultStack) -> None:
         """(Re)start the Rasa replica of `slot` with the fleet's endpoints."""
-        slot.start_rasa(self._rasa_env(), endpoints=ENDPOINTS)
+        slot.start_rasa(self._rasa_env(), endpoints=ENDPOINTS, timeout=RASA_STARTUP_TIMEOUT_S)
 
     def start_app(self, slot: FaultStack) -> None:
         """(Re)start the orchestrator of `slot`, talking to the Rasa tier's proxy."""
