@@ -208,24 +208,18 @@ def test_fleet_every_message_answered_once_in_order(fleet: Fleet) -> None:
 
 def test_fleet_survives_a_rasa_replica_and_an_orchestrator_killed(fleet: Fleet) -> None:
     run = f"{int(time.time()) % 1000:03d}2"
-    killed: dict[str, float] = {}
+    killed = {"start": time.monotonic()}
 
     def kill() -> None:
         killed["at"] = time.monotonic()
         fleet.kill_rasa(0)
         fleet.kill_app(1)
 
-    try:
-        shoppers, elapsed, turns = _run_shoppers(fleet, run, midway=kill)
-        _report(
-            "Rasa replica 1 and orchestrator 2 kill -9'd at 40 %", fleet, shoppers, elapsed, turns
-        )
-        assert fleet.slots[0].rasa is not None and fleet.slots[0].rasa.poll() is not None
-        assert fleet.slots[1].app is not None and fleet.slots[1].app.poll() is not None
-        assert fleet.front.pending() == 0
-    finally:
-        # Back to full strength for whatever runs next in this session.
-        if fleet.slots[0].rasa is None or fleet.slots[0].rasa.poll() is not None:
-            fleet.start_rasa(fleet.slots[0])
-        if fleet.slots[1].app is None or fleet.slots[1].app.poll() is not None:
-            fleet.start_app(fleet.slots[1])
+    # The last test of the session: the fleet is torn down after it, so the killed
+    # processes are not restarted (a Rasa replica costs a minute or more to start).
+    shoppers, elapsed, turns = _run_shoppers(fleet, run, midway=kill)
+    _report("Rasa replica 1 and orchestrator 2 kill -9'd at 40 %", fleet, shoppers, elapsed, turns)
+    assert fleet.slots[0].rasa is not None and fleet.slots[0].rasa.poll() is not None
+    assert fleet.slots[1].app is not None and fleet.slots[1].app.poll() is not None
+    assert fleet.front.pending() == 0
+    print(f"[fleet] killed at {killed['at'] - killed['start']:.1f} s into the run")
