@@ -3,12 +3,13 @@
 Run: `make bench-fleet` (or `scripts/bench_pipeline.py --fleet [--levels 16] [--duration 40]
 [--replicas 1,2]`).
 
-For each replica count it starts the fleet of `tests/fleet/` (`tests/fleet/stack.py`: n
+It starts the fleet of `tests/fleet/` once (`tests/fleet/stack.py`: n
 action servers, n Rasa replicas with the SQL tracker store and Redis lock store, n
 orchestrators, a round-robin proxy in front of each tier, one fresh PostgreSQL database
 seeded with the demo shop; fake Twilio and an echoing fake LLM in this process) and drives
 it with the pipeline bench's closed-loop shoppers (`scripts/bench_pipeline.py`) through
-the orchestrators' proxy.
+the orchestrators' proxy; then it stops the second replica of every tier (the proxies skip
+it) and measures again, so both numbers come from the same processes and database.
 
 Round trips: every process of the fleet runs with `bench/sqlcount/` on PYTHONPATH, whose
 `sitecustomize` counts the statements SQLAlchemy sends (app and Rasa alike) and commits;
@@ -111,9 +112,44 @@ class ConnectionSampler:
         self._thread.join(timeout=5)
 
 
-def run_replicas(n: int, levels: list[int], duration: float, admin_url: str) -> list[str]:
-    """Start a fleet of `n`, run each level, return the printed result lines."""
-    lines: list[str] = []
+def measure(
+    fleet: Fleet,
+    twilio: NotifyingTwilio,
+    n: int,
+    level: int,
+    duration: float,
+    counts_dir: Path,
+    sampler_args: tuple[str, str],
+) -> list[str]:
+    """One level against the replicas still running; the printed lines."""
+    after_id, before_load = max_inbound_id(fleet.front), load()
+    time.sleep(1.5)  # let every counter file catch up
+    before = read_counts(counts_dir)
+    with ConnectionSampler(*sampler_args) as sampler:
+        result = bench_pipeline(fleet.front, twilio, level, duration)
+        wait_until(lambda: fleet.front.pending() == 0, 300, "queue drained")
+    time.sleep(1.5)
+    after = read_counts(counts_dir)
+    st = db_stats(fleet.front, after_id)
+    turns = max(st.turns, 1)
+    per_turn = {t: (after[t]["statements"] - before[t]["statements"]) / turns for t in TIERS}
+    commits = sum(after[t]["commits"] - before[t]["commits"] for t in TIERS) / turns
+    return [
+        f"  {n} per tier, {level:3d} shoppers: {st.turns:5d} turns {st.throughput:6.2f} msg/s"
+        f" | failed {st.failed} | client errors {len(result.errors)} | load {before_load}"
+        f" → {load()}",
+        "      SQL statements/turn: "
+        + ", ".join(f"{t} {per_turn[t]:.1f}" for t in TIERS)
+        + f" = {sum(per_turn.values()):.1f}; commits/turn {commits:.1f}; peak PostgreSQL"
+        f" connections {sampler.peak}",
+        f"      reply ms p50/p95/p99 {summary(st.reply)}; rasa_ms {summary(st.stages['rasa_ms'])}",
+    ]
+
+
+def run_fleet(replicas: list[int], levels: list[int], duration: float, admin_url: str) -> None:
+    """Start one fleet of max(replicas); measure; stop replicas down to each smaller count
+    (the proxies skip a stopped replica) and measure again. One start-up: a Rasa replica
+    costs minutes of a loaded machine."""
     run = uuid.uuid4().hex[:8]
     name, prefix = f"tendero_bench_fleet_{run}", f"tenderobench{run}"
     plain = admin_url.replace("postgresql+psycopg://", "postgresql://")
@@ -126,10 +162,10 @@ def run_replicas(n: int, levels: list[int], duration: float, admin_url: str) -> 
     with session_scope(sf) as s:
         load_demo(s, admin_token="bench-admin-token")
     twilio, llm = NotifyingTwilio().start(), FakeLLM(mode="echo").start()
+    saved = {k: os.environ.get(k) for k in ("PYTHONPATH", "SQL_COUNT_DIR")}
     with tempfile.TemporaryDirectory(prefix="tendero-bench-fleet-") as tmp:
         workdir, counts_dir = Path(tmp), Path(tmp) / "sqlcount"
         counts_dir.mkdir()
-        saved = {k: os.environ.get(k) for k in ("PYTHONPATH", "SQL_COUNT_DIR")}
         os.environ["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(COUNTER), saved["PYTHONPATH"]) if p
         )
@@ -139,44 +175,20 @@ def run_replicas(n: int, levels: list[int], duration: float, admin_url: str) -> 
             (workdir / label).mkdir()
             return FaultStack(workdir / label, db_url, sf, twilio, llm)
 
-        fleet = Fleet(stack("front"), [stack(f"slot{i + 1}") for i in range(n)], prefix)
+        size = max(replicas)
+        fleet = Fleet(stack("front"), [stack(f"slot{i + 1}") for i in range(size)], prefix)
         try:
             t0 = time.monotonic()
             fleet.start()
-            lines.append(
-                f"{n} replica(s) per tier up in {time.monotonic() - t0:.0f} s; load {load()}"
-            )
-            print(lines[-1], flush=True)
+            print(f"{size} per tier up in {time.monotonic() - t0:.0f} s; load {load()}", flush=True)
             bench_pipeline(fleet.front, twilio, 2, 5)  # warm-up, not counted
             wait_until(lambda: fleet.front.pending() == 0, 180, "warm-up drained")
-            for level in levels:
-                after_id, before_load = max_inbound_id(fleet.front), load()
-                time.sleep(1.5)  # let every counter file catch up
-                before = read_counts(counts_dir)
-                with ConnectionSampler(plain, name) as sampler:
-                    result = bench_pipeline(fleet.front, twilio, level, duration)
-                    wait_until(lambda: fleet.front.pending() == 0, 300, "queue drained")
-                time.sleep(1.5)
-                after = read_counts(counts_dir)
-                st = db_stats(fleet.front, after_id)
-                per_turn = {
-                    t: (after[t]["statements"] - before[t]["statements"]) / max(st.turns, 1)
-                    for t in TIERS
-                }
-                commits = sum(after[t]["commits"] - before[t]["commits"] for t in TIERS)
-                lines.append(
-                    f"  n={n} {level:3d} shoppers: {st.turns:5d} turns {st.throughput:6.2f} "
-                    f"msg/s | failed {st.failed} | client errors {len(result.errors)} | "
-                    f"SQL statements/turn: "
-                    + ", ".join(f"{t} {per_turn[t]:.1f}" for t in TIERS)
-                    + f" = {sum(per_turn.values()):.1f}; commits/turn "
-                    f"{commits / max(st.turns, 1):.1f} | peak PG connections "
-                    f"{sampler.peak} | load {before_load} → {load()}"
-                )
-                lines.append(f"      reply ms p50/p95/p99 {summary(st.reply)}")
-                lines.append(f"      rasa_ms p50/p95/p99 {summary(st.stages['rasa_ms'])}")
-                for line in lines[-3:]:
-                    print(line, flush=True)
+            for n in sorted(replicas, reverse=True):
+                for slot in fleet.slots[n:]:
+                    slot.stop()
+                for level in levels:
+                    lines = measure(fleet, twilio, n, level, duration, counts_dir, (plain, name))
+                    print("\n".join(lines), flush=True)
         finally:
             fleet.stop()
             twilio.stop()
@@ -190,7 +202,6 @@ def run_replicas(n: int, levels: list[int], duration: float, admin_url: str) -> 
                     os.environ[key] = value
             with psycopg.connect(plain, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -215,8 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     levels = [int(x) for x in args.levels.split(",")]
     try:
-        for n in (int(x) for x in args.replicas.split(",")):
-            run_replicas(n, levels, args.duration, admin_url)
+        run_fleet([int(x) for x in args.replicas.split(",")], levels, args.duration, admin_url)
     finally:
         if server is not None:
             server.stop()

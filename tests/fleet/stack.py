@@ -24,7 +24,7 @@ from tests.rasa.conftest import _stop
 
 REDIS_URL = "redis://127.0.0.1:6379/7"
 # Replicas load their models at the same time, on a machine other people share.
-RASA_STARTUP_TIMEOUT_S = 480.0
+RASA_STARTUP_TIMEOUT_S = 1200.0
 REDIS_ADDR, REDIS_DB = ("127.0.0.1", 6379), 7
 
 

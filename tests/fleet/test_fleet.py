@@ -28,7 +28,7 @@ from tests.faults.stack import FaultStack, wait_until
 from tests.faults.test_faults import ESCOBA, assert_one_reply_set
 from tests.fleet.stack import Fleet
 
-pytestmark = [pytest.mark.e2e, pytest.mark.fleet, pytest.mark.timeout(1500)]
+pytestmark = [pytest.mark.e2e, pytest.mark.fleet, pytest.mark.timeout(3000)]
 
 SHOPPERS = 50
 SCRIPT = [
