@@ -124,7 +124,7 @@ test: $(APP_STAMP) $(RASA_STAMP) browser-deps compose-deps train ## Set up and r
 	@bash scripts/rasa.sh test
 
 .PHONY: test-fleet
-test-fleet: $(APP_STAMP) $(RASA_STAMP) train ## 2 of every process, 50 shoppers × 6 turns, kill -9 one Rasa and one orchestrator (~6 min)
+test-fleet: $(APP_STAMP) $(RASA_STAMP) train ## 2 of every process, 50 shoppers × 6 turns, kill -9 one Rasa and one orchestrator (5-25 min)
 	@$(PY) -m pytest tests/fleet -q -s $(PYTEST_ARGS)
 
 .PHONY: test-conversations

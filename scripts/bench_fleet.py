@@ -64,7 +64,7 @@ def tier_of(argv: list[str]) -> str | None:
     joined = " ".join(argv)
     if "uvicorn" in joined:
         return "orchestrator"
-    if "actions.server" in joined:
+    if "actions.server" in joined or "actions/server" in joined:  # -m sets argv[0] to the path
         return "actions"
     if "rasa" in joined:
         return "rasa"
