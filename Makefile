@@ -66,6 +66,10 @@ run: setup train ## Set up everything and run Rasa, the action server and the or
 chat: $(APP_STAMP) ## Chat with the running bot in the terminal (needs `make run` in another terminal)
 	@$(PY) scripts/chat.py
 
+.PHONY: fleet
+fleet: setup train ## 2 orchestrators, 2 Rasa replicas, 2 action servers behind round robins, PostgreSQL + Redis
+	@$(PY) scripts/fleet.py
+
 # ---------------------------------------------------------------- Rasa (designer workflow)
 .PHONY: validate
 validate: $(RASA_STAMP) ## rasa data validate (fails on any warning)
@@ -113,11 +117,19 @@ browser-deps: ## Install Debian's Chromium for the dashboard browser test (if mi
 media-deps: ## Install Debian's espeak-ng and opus-tools for the voice-note tests (if missing)
 	@bash scripts/ensure_media_tools.sh
 
+.PHONY: compose-deps
+compose-deps: ## Install Debian's docker-compose for the compose file test (if missing)
+	@bash scripts/ensure_compose.sh
+
 .PHONY: test
-test: $(APP_STAMP) $(RASA_STAMP) browser-deps media-deps train ## Set up and run the whole suite (unit, integration, e2e, browser, Rasa)
+test: $(APP_STAMP) $(RASA_STAMP) browser-deps media-deps compose-deps train ## Set up and run the whole suite (unit, integration, e2e, browser, Rasa; not tests/fleet)
 	@bash scripts/rasa.sh validate
-	@$(PY) -m pytest $(PYTEST_ARGS)
+	@$(PY) -m pytest --ignore=tests/fleet $(PYTEST_ARGS)
 	@bash scripts/rasa.sh test
+
+.PHONY: test-fleet
+test-fleet: $(APP_STAMP) $(RASA_STAMP) train ## 2 of every process, 50 shoppers × 6 turns, kill -9 one Rasa and one orchestrator (5-25 min)
+	@$(PY) -m pytest tests/fleet -q -s $(PYTEST_ARGS)
 
 .PHONY: test-conversations
 test-conversations: $(APP_STAMP) $(RASA_STAMP) train ## Shopper conversations on the real stack: 'conversations: P/N passed' per shop
@@ -140,7 +152,7 @@ format: $(APP_STAMP) ## Format the code with ruff
 
 # ---------------------------------------------------------------- benchmarks
 .PHONY: bench
-bench: bench-search bench-pipeline ## All benchmarks (prints measured numbers)
+bench: bench-search bench-pipeline bench-fleet ## All benchmarks (prints measured numbers)
 
 .PHONY: bench-search
 bench-search: $(APP_STAMP) ## Catalog search: recall@3 and latency at 1k/10k/100k products
@@ -149,6 +161,10 @@ bench-search: $(APP_STAMP) ## Catalog search: recall@3 and latency at 1k/10k/100
 .PHONY: bench-pipeline
 bench-pipeline: $(APP_STAMP) $(RASA_STAMP) train ## Bare Rasa REST vs the whole pipeline at 1/16/50 shoppers, twice, interleaved; targets PASS/MISS (~6 min + Rasa start)
 	@$(PY) scripts/bench_pipeline.py $(BENCH_ARGS)
+
+.PHONY: bench-fleet
+bench-fleet: $(APP_STAMP) $(RASA_STAMP) train ## Fleet: 1 vs 2 replicas per tier on PostgreSQL + Redis, SQL round trips per turn (~8 min)
+	@$(PY) scripts/bench_pipeline.py --fleet $(BENCH_ARGS)
 
 # ---------------------------------------------------------------- housekeeping
 .PHONY: clean

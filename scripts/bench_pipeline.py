@@ -1,7 +1,9 @@
 """Pipeline benchmark: bare Rasa REST against the whole pipeline, same model, same talk.
 
 Run: `make bench` / `make bench-pipeline` (or `.venv/bin/python scripts/bench_pipeline.py
-[--levels 1,16,50] [--duration 20] [--repeat 2] [--worker-concurrency 4,8]`).
+[--levels 1,16,50] [--duration 20] [--repeat 2] [--worker-concurrency 4,8]`). Fleet mode,
+`--fleet [--replicas 1,2]` (`make bench-fleet`), is `scripts/bench_fleet.py`: the same
+shoppers against 1 vs 2 replicas of every process on PostgreSQL, with SQL round trips per turn.
 
 One process tree: this process starts the fault-test stack (`tests/faults/stack.py`: real
 Rasa with the trained model and its SQL tracker store, the real action server, the
@@ -433,6 +435,10 @@ def print_targets(results: dict[int, list[Level]]) -> bool:
 
 
 def main() -> int:
+    if "--fleet" in sys.argv[1:]:
+        from scripts.bench_fleet import main as fleet_main
+
+        return fleet_main([a for a in sys.argv[1:] if a != "--fleet"])
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--levels", default="1,16,50", help="concurrent shoppers")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per run")

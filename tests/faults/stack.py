@@ -28,7 +28,14 @@ from db.models import AppliedAction, InboundMessage, Order, OutboundMessage, Pro
 from orchestrator import queue
 from tests.fakes.llm import FakeLLM
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, message_sid, sign
-from tests.rasa.conftest import RASA_SH, ROOT, _free_port, _stop, _wait_until_ready
+from tests.rasa.conftest import (
+    RASA_SH,
+    ROOT,
+    STARTUP_TIMEOUT_S,
+    _free_port,
+    _stop,
+    _wait_until_ready,
+)
 from tests.stack import ACTION_SERVER_TOKEN, RASA_TOKEN, SECRET_KEY
 
 PUBLIC = "https://tendero.faults.test"
@@ -109,20 +116,28 @@ class FaultStack:
     def _latest_log(self, name: str) -> Path:
         return max(self.workdir.glob(f"{name}-*.log"), key=lambda p: p.stat().st_mtime)
 
-    def start_rasa(self) -> None:
-        """Rasa with the trained model; its tracker store is the app's SQLite file."""
+    def start_rasa(
+        self,
+        extra_env: dict[str, str] | None = None,
+        endpoints: Path | None = None,
+        timeout: float = STARTUP_TIMEOUT_S,
+    ) -> None:
+        """Rasa with the trained model; its tracker store is the app's database. A fleet
+        passes its own endpoints file (lock store), `extra_env` (its variables) and a
+        longer start-up `timeout` (replicas load their models at the same time)."""
         self.rasa = self._spawn(
             "rasa",
-            [str(RASA_SH), "run"],
+            [str(RASA_SH), "run", *(["--endpoints", str(endpoints)] if endpoints else [])],
             {
                 "RASA_PORT": str(self.rasa_port),
                 "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.actions_port}/webhook",
                 "RASA_TOKEN": RASA_TOKEN,
                 "ACTION_SERVER_TOKEN": ACTION_SERVER_TOKEN,
                 "TRACKER_STORE_URL": self.db_url,
+                **(extra_env or {}),
             },
         )
-        _wait_until_ready(self.rasa_url, self.rasa, self._latest_log("rasa"), RASA_TOKEN)
+        _wait_until_ready(self.rasa_url, self.rasa, self._latest_log("rasa"), RASA_TOKEN, timeout)
 
     def start_actions(self, sleep_after_commit_s: float = 0.0) -> None:
         """The action server (slowed after each commit when asked)."""

@@ -80,9 +80,13 @@ def trained_model_path() -> Path | None:
 
 
 def _wait_until_ready(
-    url: str, process: subprocess.Popen[bytes], log: Path, token: str = ""
+    url: str,
+    process: subprocess.Popen[bytes],
+    log: Path,
+    token: str = "",
+    timeout: float = STARTUP_TIMEOUT_S,
 ) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             tail = log.read_text(errors="replace")[-3000:]
@@ -94,7 +98,7 @@ def _wait_until_ready(
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(1.0)
-    raise RuntimeError(f"Rasa did not answer /status within {STARTUP_TIMEOUT_S:.0f} s")
+    raise RuntimeError(f"Rasa did not answer /status within {timeout:.0f} s")
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
