@@ -17,9 +17,9 @@ from tests.conversations.runner import load, report, run_all
 
 pytestmark = pytest.mark.e2e
 
-# Measured 2026-12-02: dev 34/65 (demo 22/37, ferreteria 12/28), held-out 15/33 (7/19, 8/14);
-# runs vary by about three conversations, so the floors sit below that.
-MIN_PASS = {"dev": 0.30, "heldout": 0.25}
+# Measured 2026-12-02 (session 4): dev 42/65 (demo 27/37, ferreteria 15/28), held-out 15/33
+# (7/19, 8/14); runs vary by about three conversations, so the floors sit below that.
+MIN_PASS = {"dev": 0.45, "heldout": 0.30}
 
 
 @pytest.mark.parametrize("split", ["dev", "heldout"])
