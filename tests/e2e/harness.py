@@ -10,17 +10,19 @@ registered by `tests/conftest.py`, so `tests/e2e`, `tests/security` and
 from __future__ import annotations
 
 import itertools
+import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.models import ConversationLog, InboundMessage, OutboundMessage
+from db.models import ConversationLog, InboundMessage, OutboundMessage, Product, Shop
 from db.seed import load_demo
 from db.session import make_engine, make_session_factory, session_scope
 from orchestrator.app import create_app
@@ -75,14 +77,37 @@ def phone() -> str:
     return f"+5730{int(time.time()) % 100000:05d}{next(_phones):03d}"
 
 
+DEMO_CATALOG = Path(__file__).resolve().parents[2] / "db" / "demo" / "catalog.json"
+
+
+def restock_demo(sf: sessionmaker[Session]) -> None:
+    """Put the demo catalog's stock back: the session's tests share one database, and
+    orders closed by earlier tests (the conversation suite closes dozens) sell it out."""
+    stock = {p["sku"]: int(p["stock"]) for p in json.loads(DEMO_CATALOG.read_text("utf-8"))}
+    with session_scope(sf) as s:
+        demo = s.scalar(select(Shop.id).where(Shop.slug == "demo"))
+        for sku, units in stock.items():
+            s.execute(
+                update(Product)
+                .where(Product.shop_id == demo, Product.sku == sku)
+                .values(stock=units)
+            )
+
+
 @pytest.fixture
 def stack(
-    rasa_server: RasaServer, action_server: str, e2e_db_url: str, fake_twilio: FakeTwilio
+    rasa_server: RasaServer,
+    action_server: str,
+    e2e_db_url: str,
+    e2e_sf: sessionmaker[Session],
+    fake_twilio: FakeTwilio,
 ) -> Callable[..., Any]:
-    """`with stack(**settings) as client:` runs the orchestrator on the real Rasa."""
+    """`with stack(**settings) as client:` runs the orchestrator on the real Rasa (with the
+    demo shop's stock as in its catalog file)."""
 
     @contextmanager
     def run(**kw: Any) -> Iterator[TestClient]:
+        restock_demo(e2e_sf)
         values: dict[str, Any] = {
             "database_url": e2e_db_url,
             "run_migrations_on_start": False,

@@ -116,7 +116,11 @@ def _run_operation(
         try:
             run()
         except (Exception, BaseExceptionGroup) as exc:
-            tally.failures.append(f"{label}: {str(exc)[:1500]}")
+            # Print what failed each time (a Flaky names only "1 sub-exception").
+            inner = "; ".join(repr(e)[:500] for e in getattr(exc, "exceptions", [exc]))
+            tally.failures.append(
+                f"{label}: {str(exc)[:1000]}\n  first run: {detail}\n  again: {inner}"
+            )
         else:
             tally.not_reproduced.append(f"{label}: {detail}")
     except (Exception, BaseExceptionGroup) as exc:  # one failure must not hide the others
