@@ -19,7 +19,7 @@ pytestmark = pytest.mark.e2e
 
 # Measured 2026-12-02 (session 4): dev 42/65 (demo 27/37, ferreteria 15/28), held-out 15/33
 # (7/19, 8/14); runs vary by about three conversations, so the floors sit below that.
-MIN_PASS = {"dev": 0.45, "heldout": 0.30}
+MIN_PASS = {"dev": 0.40, "heldout": 0.25}
 
 
 @pytest.mark.parametrize("split", ["dev", "heldout"])
