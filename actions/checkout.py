@@ -245,7 +245,6 @@ class ActionGuardarDatos(TurnAction):
         order = orders.get_open_order(
             session=turn.session, shop_id=turn.shop.id, user_id=turn.user_id
         )
-        has_cart = order is not None and bool(order.items)
         if not kept:  # "el más barato, ese nomás" read as data: what did it mean here?
             return ground(turn, dispatcher, tracker, "utter_datos_sin_pedido")
         labels = {
@@ -257,17 +256,13 @@ class ActionGuardarDatos(TurnAction):
             "barrio": "barrio",
         }
         noted = ", ".join(labels[s] for s in FORM_SLOTS if s in kept)
-        text = f"¡Gracias! Anoté tu {noted} para el envío 📝."
+        reply = f"¡Gracias! Anoté tu {noted} para el envío 📝."
+        facts = {"saved_fields": sorted(kept)}
         events: Events = [SlotSet(slot, value) for slot, value in kept.items()]
-        if not has_cart or order is None:
-            say(
-                dispatcher,
-                self.name(),
-                f"{text} ¿Qué te gustaría comprar?",
-                {"saved_fields": sorted(kept)},
-            )
+        if order is None or not order.items:
+            say(dispatcher, self.name(), f"{reply} ¿Qué te gustaría comprar?", facts)
             return events
-        say(dispatcher, self.name(), text, {"saved_fields": sorted(kept)})
+        say(dispatcher, self.name(), reply, facts)
         # Data given with a cart means the shopper is checking out: confirm the cart when it
         # was not yet summarized, else go on with the form (it asks only what is missing).
         follow = (

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from actions.search.text import fold
@@ -41,8 +41,14 @@ def groups() -> tuple[tuple[str, ...], ...]:
     return tuple(parse(PATH.read_text(encoding="utf-8")))
 
 
+@cache
+def _pattern(name: str) -> re.Pattern[str]:
+    """`name` as a whole word, singular or plural ("remera", "remeras")."""
+    return re.compile(rf"(?<![a-zñ0-9]){re.escape(name)}s?(?:es)?(?![a-zñ0-9])")
+
+
 def _has(folded: str, name: str) -> bool:
-    return re.search(rf"(?<![a-zñ0-9]){re.escape(name)}s?(?:es)?(?![a-zñ0-9])", folded) is not None
+    return _pattern(name).search(folded) is not None
 
 
 def expand(query: str) -> str:
@@ -67,7 +73,7 @@ def rewrites(query: str, limit: int = 8) -> list[str]:
     out = [folded]
     for group in groups():
         for name in group:
-            pattern = re.compile(rf"(?<![a-zñ0-9]){re.escape(name)}(?:es|s)?(?![a-zñ0-9])")
+            pattern = _pattern(name)
             if pattern.search(folded):
                 out += [pattern.sub(other, folded, count=1) for other in group if other != name]
                 break
