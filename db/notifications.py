@@ -33,7 +33,20 @@ from db.identity import verified_phone
 from db.models import InboundMessage, OptOut, OutboundMessage, Shop, utcnow
 
 WINDOW = timedelta(hours=24)
-KINDS = ("order_status", "low_stock")
+# Kinds a shop may map to a template (`plantillas`): order updates, low-stock alerts to
+# staff, and the human handoff's messages (docs/HANDOFF.md).
+KINDS = (
+    "order_status",
+    "low_stock",
+    "handoff_alert",
+    "handoff_forward",
+    "handoff_idle_notice",
+    "staff_reply",
+    "handoff_ended",
+    "handoff_idle_return",
+)
+# Messages that answer the shopper's own request for a person (`decide`).
+REPLY_KINDS = frozenset({"staff_reply", "handoff_ended", "handoff_idle_return"})
 
 
 class NotifyStatus(StrEnum):
@@ -148,33 +161,69 @@ def notify(
                 earlier.error_message,
                 duplicate=True,
             )
-    phone = verified_phone(_phone(to_phone))
+    rule = decide(session, shop, to_phone, kind, variables, now=now)
     row = OutboundMessage(
         shop_id=shop.id,
         inbound_id=None,
         seq=0,
         channel="twilio",
-        to_number=phone or to_phone,
+        to_number=rule.to_number,
         from_number=shop.whatsapp_number,
         body=text,
         kind=kind,
         dedupe_key=dedupe_key,
+        status=rule.status.value,
+        content_sid=rule.content_sid,
+        content_variables=rule.content_variables,
+        error_message=rule.reason,
     )
-    open_window = phone is not None and in_window(session, shop.id, phone, now)
-    reason: str | None = None
-    if phone is None:
-        row.status, reason = NotifyStatus.RECORDED.value, "not a WhatsApp number"
-    elif is_opted_out(session, shop.id, phone):
-        row.status, reason = NotifyStatus.OPTED_OUT.value, "the number opted out (BAJA)"
-    elif open_window:
-        row.status = NotifyStatus.QUEUED.value
-    elif sid := (shop.notification_templates or {}).get(kind):
-        row.status = NotifyStatus.QUEUED.value
-        row.content_sid, row.content_variables = sid, content_variables(variables)
-    else:
-        row.status = NotifyStatus.NEEDS_TEMPLATE.value
-        reason = f"outside the 24-hour window and no template for {kind!r}"
-    row.error_message = reason
     session.add(row)
     session.flush()
-    return NotifyResult(row.status, row.id, open_window, row.content_sid, reason)
+    return NotifyResult(row.status, row.id, rule.in_window, row.content_sid, rule.reason)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """How a shop-initiated message to one number may go out (see the module doc)."""
+
+    status: NotifyStatus
+    to_number: str
+    in_window: bool
+    content_sid: str | None = None
+    content_variables: str | None = None
+    reason: str | None = None
+
+
+def decide(
+    session: Session,
+    shop: Shop,
+    to_phone: str,
+    kind: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    now: datetime | None = None,
+) -> Decision:
+    """The rules of the module doc for one message of `kind` to `to_phone`.
+
+    Kinds in `REPLY_KINDS` answer a conversation the shopper opened with a person (a staff
+    reply, the hand-back): the opt-out, which stops what the shop starts on its own, does not
+    stop them; the 24-hour window does.
+    """
+    phone = verified_phone(_phone(to_phone))
+    if phone is None:
+        return Decision(NotifyStatus.RECORDED, to_phone, False, reason="not a WhatsApp number")
+    open_window = in_window(session, shop.id, phone, now)
+    if kind not in REPLY_KINDS and is_opted_out(session, shop.id, phone):
+        return Decision(
+            NotifyStatus.OPTED_OUT, phone, open_window, reason="the number opted out (BAJA)"
+        )
+    if open_window:
+        return Decision(NotifyStatus.QUEUED, phone, True)
+    if sid := (shop.notification_templates or {}).get(kind):
+        return Decision(NotifyStatus.QUEUED, phone, False, sid, content_variables(variables))
+    return Decision(
+        NotifyStatus.NEEDS_TEMPLATE,
+        phone,
+        False,
+        reason=f"outside the 24-hour window and no template for {kind!r}",
+    )

@@ -9,11 +9,12 @@ phones. It goes back to the bot when staff say so (`#12 bot`, "Devolver al bot")
 `HANDOFF_IDLE_RETURN_S` without a staff message (`HandoffDesk.return_idle`, run by the
 worker's periodic loop). Only this module changes `Conversation.mode` and `Handoff` rows.
 
-`notify` is the one door for shop-initiated messages: later it is where the 24-hour window
-and opt-out rules are checked (issue #15, items 4); today it stores an outbound row and
-sends it through the ordinary sender. Messages tied to an inbound message use a fixed
-negative sequence number (`ALERT_SEQ` and below) on that inbound row, so a retried turn
-never sends them twice and they are never mistaken for the turn's answer (seq ≥ 0).
+`notify` is the one door for these messages: it applies WhatsApp's 24-hour window, the
+shop's templates and the opt-out by `db.notifications.decide` (the rules every message the
+shop starts follows), stores an outbound row and sends it. Messages tied to an inbound
+message use a fixed negative sequence number (`ALERT_SEQ` and below) on that inbound row,
+so a retried turn never sends them twice and they are never mistaken for the turn's
+answer (seq ≥ 0).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db.identity import to_e164
 from db.models import Conversation, ConversationLog, Handoff, OutboundMessage, Shop, utcnow
+from db.notifications import decide
 from db.session import session_scope
 from orchestrator import handoff_text as say
 from orchestrator.logging import get_logger
@@ -52,12 +54,15 @@ def notify(
     channel: str = "twilio",
     inbound_id: int | None = None,
     seq: int | None = None,
+    variables: Mapping[str, str] | None = None,
 ) -> SendResult:
     """Send one message the shop starts (`kind`: handoff_alert, staff_reply, …) to `to`.
 
-    Stored as an outbound row before it is sent. With `inbound_id` and `seq` the message
-    is sent at most once for that pair: a repeated call finds the row and does not resend
-    a message already handed to the provider.
+    WhatsApp messages follow `db.notifications.decide`: free text inside the number's 24-hour
+    window, the kind's template (`plantillas`) outside it, else not sent (``needs_template``,
+    listed by `/admin/notifications`); an opted-out number gets no alert. The row is stored
+    before it is sent. With `inbound_id` and `seq` the message is sent at most once for that
+    pair: a repeated call finds the row and does not resend a message already handed on.
     """
     with session_scope(session_factory) as s:
         row = None
@@ -78,13 +83,29 @@ def notify(
                 to_number=to,
                 from_number=from_,
                 body=body,
+                kind=kind,
                 status="queued",
                 attempts=0,
             )
+            shop = s.get(Shop, shop_id) if channel == "twilio" else None
+            if shop is not None:
+                rule = decide(s, shop, to, kind, dict(variables or {}))
+                row.to_number, row.status = rule.to_number, rule.status.value
+                row.content_sid, row.content_variables = rule.content_sid, rule.content_variables
+                row.error_message = rule.reason
             s.add(row)
+            if row.status != "queued":
+                log.warning("notify.held", kind=kind, status=row.status, reason=row.error_message)
+                return SendResult(status=row.status, error_message=row.error_message)
         row.status, row.attempts = "sending", row.attempts + 1
         s.commit()
-        result = sender.send(to=to, from_=from_, body=body)
+        result = sender.send(
+            to=row.to_number,
+            from_=from_,
+            body=body,
+            content_sid=row.content_sid,
+            content_variables=row.content_variables,
+        )
         row.status, row.provider_sid = result.status, result.sid
         row.error_code, row.error_message = result.error_code, result.error_message
         s.commit()
@@ -212,14 +233,27 @@ class HandoffDesk:
                     return False
         if reason != "staff":
             body = say.staff_alert(conv, reason, last_message)
-            self.alert_staff(shop, body, kind="handoff_alert", inbound_id=inbound_id)
+            self.alert_staff(
+                shop,
+                body,
+                kind="handoff_alert",
+                inbound_id=inbound_id,
+                variables=say.alert_variables(conv, last_message),
+            )
         log.info("handoff.started", conversation=conv.id, reason=reason, by=by, new=started)
         return started
 
     def alert_staff(
-        self, shop: Shop, body: str, *, kind: str, inbound_id: int | None = None
+        self,
+        shop: Shop,
+        body: str,
+        *,
+        kind: str,
+        inbound_id: int | None = None,
+        variables: Mapping[str, str] | None = None,
     ) -> list[SendResult]:
-        """Send `body` to each staff phone of `shop` (once per phone for `inbound_id`)."""
+        """Send `body` to each staff phone of `shop` (once per phone for `inbound_id`);
+        `variables` fill the kind's template when a phone is outside its window."""
         return [
             notify(
                 self.sf,
@@ -231,6 +265,7 @@ class HandoffDesk:
                 body=body,
                 inbound_id=inbound_id,
                 seq=ALERT_SEQ - i if inbound_id is not None else None,
+                variables=variables,
             )
             for i, phone in enumerate(staff_numbers(shop))
         ]
@@ -264,7 +299,7 @@ class HandoffDesk:
                     handoff.last_staff_at = now
                     handoff.staff_messages += 1
                 self._log_staff(s, conv, turn_id, text, by)
-        result = self._to_shopper(shop, conv, text, "staff_reply", inbound_id)
+        result = self._to_shopper(shop, conv, text, "staff_reply", inbound_id, {"1": text})
         if result.status == "failed":
             with session_scope(self.sf) as s:
                 s.execute(
@@ -284,7 +319,9 @@ class HandoffDesk:
         """Back to the bot, with a message to the shopper; False when the bot had it."""
         if not self._end(conv, "staff", by, shop.name, _turn_id(inbound_id, "back")):
             return False
-        self._to_shopper(shop, conv, say.back_to_bot(shop.name), "handoff_ended", inbound_id)
+        self._to_shopper(
+            shop, conv, say.back_to_bot(shop.name), "handoff_ended", inbound_id, {"1": shop.name}
+        )
         log.info("handoff.ended", conversation=conv.id, end_reason="staff", by=by)
         return True
 
@@ -311,8 +348,15 @@ class HandoffDesk:
             if not self._end(ref, "idle", "idle", shop.name, _turn_id(None, "idle")):
                 continue
             returned += 1
-            self._to_shopper(shop, ref, say.idle_return(shop.name), "handoff_idle_return", None)
-            self.alert_staff(shop, say.staff_idle_notice(ref.id), kind="handoff_idle_notice")
+            self._to_shopper(
+                shop, ref, say.idle_return(shop.name), "handoff_idle_return", None, {"1": shop.name}
+            )
+            self.alert_staff(
+                shop,
+                say.staff_idle_notice(ref.id),
+                kind="handoff_idle_notice",
+                variables={"1": str(ref.id)},
+            )
             log.info("handoff.ended", conversation=ref.id, end_reason="idle")
         return returned
 
@@ -356,7 +400,13 @@ class HandoffDesk:
         )
 
     def _to_shopper(
-        self, shop: Shop, conv: ConversationRef, body: str, kind: str, inbound_id: int | None
+        self,
+        shop: Shop,
+        conv: ConversationRef,
+        body: str,
+        kind: str,
+        inbound_id: int | None,
+        variables: Mapping[str, str],
     ) -> SendResult:
         return notify(
             self.sf,
@@ -369,6 +419,7 @@ class HandoffDesk:
             channel=conv.channel,
             inbound_id=inbound_id,
             seq=SHOPPER_SEQ if inbound_id is not None else None,
+            variables=variables,
         )
 
 

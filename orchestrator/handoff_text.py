@@ -73,6 +73,17 @@ def staff_alert(conv: _Conv, reason: str, last_message: str) -> str:
     )
 
 
+def alert_variables(conv: _Conv, last_message: str) -> dict[str, str]:
+    """The `handoff_alert` template's variables (docs/HANDOFF.md): {{1}} the conversation
+    number, {{2}} who, {{3}} the last message."""
+    return {"1": str(conv.id), "2": _who(conv), "3": _quote(last_message)}
+
+
+def forward_variables(conv: _Conv, text: str) -> dict[str, str]:
+    """The `handoff_forward` template's variables: number, who, the message."""
+    return {"1": str(conv.id), "2": _who(conv), "3": _quote(text, 1000)}
+
+
 def staff_forward(conv: _Conv, text: str) -> str:
     """To each staff phone: a shopper's message received while in human mode."""
     return (
@@ -96,6 +107,16 @@ def sent(conversation_id: int) -> str:
 def send_failed(conversation_id: int) -> str:
     """To the staff member: WhatsApp refused the message."""
     return f"⚠️ No pude enviar tu mensaje a #{conversation_id}. Intenta de nuevo en un momento."
+
+
+def needs_template(conversation_id: int) -> str:
+    """To the staff member: the shopper last wrote more than 24 hours ago and the shop has
+    no approved template for staff replies, so WhatsApp does not allow the message."""
+    return (
+        f"⚠️ No envié tu mensaje a #{conversation_id}: el cliente escribió hace más de 24 "
+        "horas y WhatsApp solo permite una plantilla aprobada (plantilla staff_reply, "
+        "docs/HANDOFF.md)."
+    )
 
 
 def handed_back(conversation_id: int, changed: bool) -> str:

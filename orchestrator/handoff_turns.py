@@ -104,6 +104,7 @@ class HandoffTurns:
             say.staff_forward(conv, turn.text),
             kind="handoff_forward",
             inbound_id=turn.inbound_id,
+            variables=say.forward_variables(conv, turn.text),
         )
         return []
 
@@ -163,6 +164,8 @@ class HandoffTurns:
             changed = self.desk.hand_back(shop, conv, turn.user, inbound_id=turn.inbound_id)
             return [say.handed_back(n, changed)]
         result = self.desk.reply(shop, conv, command.text, turn.user, inbound_id=turn.inbound_id)
+        if result.status == "needs_template":
+            return [say.needs_template(n)]
         return [say.send_failed(n) if result.status == "failed" else say.sent(n)]
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import uuid
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from db.models import Client, Product, Shop
+from db.models import Client, InboundMessage, Product, Shop, utcnow
 
 _seq = itertools.count(1)
 
@@ -69,3 +71,21 @@ def make_client(session: Session, shop: Shop, **kw: Any) -> Client:
     session.add(client)
     session.flush()
     return client
+
+
+def make_inbound(session: Session, shop: Shop, phone: str, hours_ago: float = 0.0) -> None:
+    """A processed inbound WhatsApp message from `phone` to `shop`, `hours_ago` hours ago
+    (it opens `phone`'s 24-hour window, db/notifications.py)."""
+    session.add(
+        InboundMessage(
+            shop_id=shop.id,
+            provider="twilio",
+            provider_message_id="SM" + uuid.uuid4().hex,
+            from_number=phone,
+            to_number=shop.whatsapp_number,
+            body="hola",
+            status="done",
+            received_at=utcnow() - timedelta(hours=hours_ago),
+        )
+    )
+    session.flush()

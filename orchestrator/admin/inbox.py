@@ -190,11 +190,13 @@ def reply(
     author = f"panel:{body.author}" if body.author else "panel"
     result = desk.reply(row, ref, body.text, author)
     failed = result.status == "failed"
+    held = result.status in ("needs_template", "opted_out")  # db.notifications.decide
+    error = f"{result.error_code}: {result.error_message}" if failed else result.error_message
     return ReplyOut(
         status=result.status,
-        sent=not failed,
+        sent=not (failed or held),
         mode="human",
-        error=f"{result.error_code}: {result.error_message}" if failed else None,
+        error=error if failed or held else None,
     )
 
 

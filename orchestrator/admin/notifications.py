@@ -30,7 +30,7 @@ def list_notifications(
 ) -> Page[NotificationOut]:
     """The shop's notifications, newest first (`status=needs_template` for the to-do)."""
     o = OutboundMessage
-    where: list[Any] = [o.shop_id == shop.id, o.inbound_id.is_(None), o.kind.is_not(None)]
+    where: list[Any] = [o.shop_id == shop.id, o.kind.is_not(None)]  # turn answers have none
     if status:
         where.append(o.status.in_(status))
     if kind:

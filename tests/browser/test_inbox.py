@@ -22,6 +22,7 @@ from db.session import make_engine, make_session_factory
 from orchestrator.handoff import HandoffDesk
 from orchestrator.senders import ChatSender, TwilioSender
 from tests.browser.test_dashboard import _free_port, browser  # noqa: F401 (fixture)
+from tests.factories import make_inbound
 from tests.fakes import fixtures as fake_fixtures
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 from tests.integration.admin.app import admin_app
@@ -60,6 +61,7 @@ def _seed(session: Session, desk: HandoffDesk) -> Shop:
         final_reply="Claro 🙌 Le avisé al equipo de Tienda A.",
         intent="hablar_con_humano",
     )
+    make_inbound(session, shop, SHOPPER)  # the shopper wrote just now: the window is open
     session.commit()
     desk.start(shop, conv, "requested", last_message="quiero hablar con alguien")
     return shop

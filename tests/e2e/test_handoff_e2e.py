@@ -21,12 +21,23 @@ from db.models import Conversation, Handoff, OutboundMessage, Shop
 from orchestrator import handoff_text as say
 from orchestrator.handoff_turns import is_fallback
 from tests.e2e.harness import DEMO_NUMBER, outbound_to, send_whatsapp, turn_logs, wait_for
+from tests.factories import make_inbound
 from tests.fakes.twilio import FakeTwilio
 
 pytestmark = pytest.mark.e2e
 
 STAFF = "+573001112233"  # db/demo/shop.json staff_phones
 ADMIN = {"Authorization": "Bearer e2e-admin-token"}
+
+
+@pytest.fixture(autouse=True)
+def staff_wrote_today(e2e_sf: sessionmaker[Session]) -> None:
+    """The staff phone used the shop's number today, so alerts to it may be free text (its
+    24-hour window is open; outside it they need the `handoff_alert` template, tested in
+    tests/integration/handoff/test_handoff_rules.py)."""
+    with e2e_sf() as s:
+        make_inbound(s, _demo(e2e_sf), STAFF)
+        s.commit()
 
 
 def _conversation(sf: sessionmaker[Session], phone: str) -> Conversation:

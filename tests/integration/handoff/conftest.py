@@ -14,7 +14,7 @@ from db.auth import set_shop_token
 from db.models import Shop
 from orchestrator.handoff import ConversationRef, HandoffDesk
 from orchestrator.senders import ChatSender, TwilioSender
-from tests.factories import make_shop
+from tests.factories import make_inbound, make_shop
 from tests.fakes import fixtures as fake_fixtures
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 from tests.integration.admin.app import admin_app
@@ -50,6 +50,10 @@ def desk(session_factory: sessionmaker[Session], fake_twilio: FakeTwilio) -> Des
         other = make_shop(s, name="Otra Tienda")
         set_shop_token(s, shop, TOKEN)
         set_shop_token(s, other, OTHER_TOKEN)
+        # The shopper and the staff phones wrote lately: their 24-hour windows are open
+        # (tests of the window's rules move or delete these rows).
+        for phone in [SHOPPER, *STAFF_E164]:
+            make_inbound(s, shop, phone, hours_ago=1)
         s.commit()
         s.expunge_all()
     sender = TwilioSender(ACCOUNT_SID, AUTH_TOKEN, api_base=fake_twilio.url, backoff_s=0.01)

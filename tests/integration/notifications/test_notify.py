@@ -4,17 +4,16 @@ and `send_pending` through the real twilio client to the fake Twilio."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.models import InboundMessage, OutboundMessage, Shop, utcnow
+from db.models import OutboundMessage, Shop, utcnow
 from db.notifications import WINDOW, in_window, is_opted_out, notify, set_opt_out
 from orchestrator.notifications import send_pending
 from orchestrator.senders import TwilioSender
-from tests.factories import make_shop
-from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, message_sid
+from tests.factories import make_inbound, make_shop
+from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 
 BUYER = "+573001234567"
 SID = "HX" + "ab" * 16
@@ -22,19 +21,7 @@ SID = "HX" + "ab" * 16
 
 def wrote(session: Session, shop: Shop, phone: str, hours_ago: float) -> None:
     """An inbound WhatsApp message from `phone` to `shop`, `hours_ago` hours ago."""
-    session.add(
-        InboundMessage(
-            shop_id=shop.id,
-            provider="twilio",
-            provider_message_id=message_sid(),
-            from_number=phone,
-            to_number=shop.whatsapp_number,
-            body="hola",
-            status="done",
-            received_at=utcnow() - timedelta(hours=hours_ago),
-        )
-    )
-    session.flush()
+    make_inbound(session, shop, phone, hours_ago)
 
 
 @pytest.fixture
