@@ -358,19 +358,15 @@ def set_line(
     return [SlotSet("pedido_id", float(order.id)), SlotSet("productos_mostrados", [product.id])]
 
 
-def take_offer(
-    turn: Turn, dispatcher: CollectingDispatcher, action: str, product_id: int, quantity: int
-) -> Events:
-    """The shopper accepted "¿Te anoto N?": the line becomes N units (what is in stock)."""
+def apply_offer(turn: Turn, product_id: int, quantity: int) -> tuple[Product, Order | None, int]:
+    """Put the offered product in the cart: the line becomes `quantity` units (at most the
+    stock). Returns the product, the order (None when it sold out meanwhile) and the units."""
     [product] = catalog.load_products(session=turn.session, shop_id=turn.shop.id, ids=[product_id])
     order = orders.get_open_order(session=turn.session, shop_id=turn.shop.id, user_id=turn.user_id)
     line = next((i for i in order.items if i.product_id == product_id), None) if order else None
     quantity = min(quantity, product.stock)
-    facts: dict[str, Any] = {"products": [catalog.product_fact(product)], "quantities": [quantity]}
     if quantity <= 0:
-        text = f"Uy, {product.name} se acaba de agotar 😕. ¿Te muestro algo parecido?"
-        say(dispatcher, action, text, facts)
-        return []
+        return product, None, 0
     if order is not None and line is not None:
         orders.set_quantity(
             session=turn.session, order=order, product_id=product_id, quantity=quantity
@@ -384,6 +380,19 @@ def take_offer(
             quantity=quantity,
         )
     orders.recompute_total(session=turn.session, order=order)
+    return product, order, quantity
+
+
+def take_offer(
+    turn: Turn, dispatcher: CollectingDispatcher, action: str, product_id: int, quantity: int
+) -> Events:
+    """The shopper accepted "¿Te anoto N?": the line becomes N units (what is in stock)."""
+    product, order, quantity = apply_offer(turn, product_id, quantity)
+    facts: dict[str, Any] = {"products": [catalog.product_fact(product)], "quantities": [quantity]}
+    if order is None:
+        text = f"Uy, {product.name} se acaba de agotar 😕. ¿Te muestro algo parecido?"
+        say(dispatcher, action, text, facts)
+        return []
     facts["order"] = orders.order_facts(order)
     text = (
         f"Listo ✅ Te anoté {quantity} × {product.name} ({pesos(product.price)} c/u)."

@@ -106,6 +106,31 @@ def pending_offer(tracker: Tracker) -> tuple[int, int] | None:
     return None
 
 
+# "no, eso es todo", "no gracias, nada más": the offer is declined, whatever follows.
+_DECLINE = re.compile(r"^\W*(no|nop|nel|mejor no|no gracias)\b|\bno (lo|la|los|las) quiero\b")
+
+
+def closing_offer(tracker: Tracker) -> tuple[int, int] | None:
+    """(product id, quantity) the shopper takes by closing the order right after an offer.
+
+    "es todo", "nada más, ¿cómo pago?", "Conforme. Proceda con el pedido." answer the bot's
+    last question — "¿Te lo agrego al pedido?" for the one product just quoted, or "¿Te anoto
+    12?" — with a yes: that product goes in (the quantity offered, or one, or the number the
+    shopper says). None when there was no such question or the message declines it.
+    """
+    text = catalog.fold(latest_text(tracker))
+    if _DECLINE.search(text):
+        return None
+    offer = pending_offer(tracker)
+    if offer is not None:
+        said = order_quantity(text)
+        return offer[0], said if said is not None and said <= offer[1] else offer[1]
+    offered = offered_product_id(tracker)
+    if offered is not None:
+        return offered, order_quantity(text) or 1
+    return None
+
+
 def select_products(turn: Turn, tracker: Tracker, *, k: int = SHOW_MAX) -> Selection:
     """Resolve the latest message to products: a reference to the shown ones, else a search.
 

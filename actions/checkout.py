@@ -10,11 +10,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.cart import (
     EMPTY_CART,
+    apply_offer,
     open_cart_or_say_empty,
     open_order,
     order_text,
 )
-from actions.catalog import last_bot_payload
+from actions.catalog import closing_offer, last_bot_payload
 from actions.interpret import ground, ground_or_empty_cart
 from actions.respond import say
 from actions.services import checkout_data, orders
@@ -42,6 +43,15 @@ class ActionConfirmarPedido(TurnAction):
 
     def handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
         current = open_order(turn)
+        added = ""
+        offer = closing_offer(tracker)
+        if offer is not None and not (
+            current is not None and any(i.product_id == offer[0] for i in current.items)
+        ):
+            # "es todo" answering "¿Te lo agrego al pedido?": that product, then the summary.
+            product, with_offer, units = apply_offer(turn, *offer)
+            if with_offer is not None:
+                current, added = with_offer, f"Agregué {units} × {product.name}. "
         if current is None or not current.items:
             # "ya, la que haya nomás" after "¿Te anoto 1?" is not a request for a summary.
             return ground_or_empty_cart(turn, dispatcher, tracker, self.name())
@@ -53,7 +63,8 @@ class ActionConfirmarPedido(TurnAction):
         if order.state != "pendiente":
             orders.confirm(session=turn.session, order=order)
         text = (
-            f"Este es tu pedido #{order.id}:\n{order_text(order)}\n¿Confirmas el pedido? (sí / no)"
+            f"{added}Este es tu pedido #{order.id}:\n{order_text(order)}\n"
+            "¿Confirmas el pedido? (sí / no)"
         )
         say(dispatcher, self.name(), text, {"order": orders.order_facts(order)})
         return [SlotSet("pedido_id", float(order.id))]

@@ -29,9 +29,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.catalog import (
     accepts_offer,
+    closing_offer,
     is_yes,
     last_bot_payload,
-    offered_product_id,
     pending_offer,
     shown_products,
 )
@@ -56,6 +56,11 @@ _ADD_WORDS = re.compile(
 FALLBACK_RESPONSES = {"fuera_de_alcance": "utter_fuera_de_alcance"}
 # How much of a short message must be catalog words for it to count as a catalog query.
 MIN_CATALOG_COVERAGE = 0.5
+
+
+def is_done(text: str) -> bool:
+    """True when the shopper says the order is complete ("es todo", "nada más")."""
+    return bool(_DONE.search(catalog.fold(text)))
 
 
 def refers_to_shown(text: str, shown: list[Any]) -> bool:
@@ -112,19 +117,18 @@ def ground(
     folded = catalog.fold(text)
     shown = shown_products(turn, tracker)
     done = bool(_DONE.search(folded))
-    if done and _has_cart(turn):
+    if done and (has_cart(turn) or closing_offer(tracker) is not None):
+        # "es todo" with a cart, or right after "¿Te lo agrego?": the summary (which takes
+        # the offered product first).
         return _follow("action_confirmar_pedido", "done", tracker)
     if not done and is_yes(text) and last_bot_payload(tracker)[0] == "action_confirmar_pedido":
         # "Sí, confirmo." under the fallback threshold, right after "¿Confirmas el pedido?".
         return _follow("action_iniciar_checkout", "confirm", tracker)
-    if not done and _CONFIRM.search(folded) and _has_cart(turn):
+    if not done and _CONFIRM.search(folded) and has_cart(turn):
         # "Sí, confirmo." under the fallback threshold with a cart: show it and ask.
         return _follow("action_confirmar_pedido", "confirm", tracker)
     offer = pending_offer(tracker)
     offered = offer is not None and accepts_offer(text, offer[1]) and not done
-    if done and offered_product_id(tracker) is not None:  # (cart empty: see above)
-        # "es todo" right after "¿Te lo agrego al pedido?" for the product they asked for.
-        return _follow("action_agregar_producto", "reference", tracker)
     if offered or (shown and not done and refers_to_shown(text, shown)):
         return _follow("action_agregar_producto", "reference", tracker)
     if not done and catalog_query(turn, text):
@@ -144,7 +148,7 @@ def ground_or_empty_cart(
     return ground(turn, dispatcher, tracker, lambda: say_empty_cart(dispatcher, action))
 
 
-def _has_cart(turn: Turn) -> bool:
+def has_cart(turn: Turn) -> bool:
     from actions.cart import open_order
 
     order = open_order(turn)

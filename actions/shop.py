@@ -6,9 +6,12 @@ import re
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
+from actions.catalog import closing_offer
+from actions.interpret import has_cart, is_done
 from actions.respond import pesos, say
 from actions.services import orders
 from actions.services.shop_info import answer_info
@@ -35,6 +38,9 @@ class ActionInfoEmpresa(TurnAction):
         else:
             text = "\n".join(lines)
         say(dispatcher, self.name(), text, facts)
+        if is_done(latest_text(tracker)) and (has_cart(turn) or closing_offer(tracker) is not None):
+            # "nada más, ¿cómo pago?": the answer, then the order's summary to confirm.
+            return [FollowupAction("action_confirmar_pedido")]
         return []
 
 

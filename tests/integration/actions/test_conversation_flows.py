@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 
 from actions.cart import ActionAgregarProducto
 from actions.catalog import ActionBuscarProducto
-from actions.checkout import ActionGuardarDatos
+from actions.checkout import ActionConfirmarPedido, ActionGuardarDatos
 from actions.checkout_form import ValidateDatosClienteForm
 from actions.interpret import ActionInterpretar
+from actions.shop import ActionInfoEmpresa
 from db.models import Order
 from tests.integration.actions.conftest import (
     SHOPPER,
@@ -167,3 +168,72 @@ def test_a_yes_under_the_threshold_after_the_summary_starts_checkout(
     events = _bot({"order": {"state": "pendiente"}}, "action_confirmar_pedido")
     _, out = _interpret(make_tracker("Sí, confirmo.", intent="nlu_fallback", events=events))
     assert _followup(out) == "action_iniciar_checkout"
+
+
+def _quoted(sales_shop: SalesShop, key: str) -> list[dict[str, Any]]:
+    """The bot just quoted one product and asked "¿Te lo agrego al pedido?"."""
+    quote = run_action(
+        ActionBuscarProducto(),
+        make_tracker("cuanto vale la licuadora?", intent="consultar_inventario"),
+    )
+    assert [p["id"] for p in quote.facts["products"]] == [sales_shop.products[key].id]
+    return _bot(quote.facts, "action_buscar_producto")
+
+
+def test_that_is_all_after_a_quote_takes_the_product_and_shows_the_summary(
+    sales_shop: SalesShop, session: Session
+) -> None:
+    events = _quoted(sales_shop, "licuadora")
+    # Whatever the NLU made of it, "es todo" answers "¿Te lo agrego al pedido?".
+    for intent in ("nlu_fallback", "agradecer"):
+        _, out = _interpret(make_tracker("es todo, gracias", intent=intent, events=events))
+        assert _followup(out) == "action_confirmar_pedido"
+    summary = run_action(
+        ActionConfirmarPedido(),
+        make_tracker("eso es todo", intent="confirmar_pedido", events=events),
+    )
+    assert _cart(session) == {"Licuadora Oster 3 velocidades": 1}
+    assert summary.text.startswith("Agregué 1 × Licuadora Oster 3 velocidades. Este es tu pedido")
+    assert summary.facts["order"]["total"] == 189900
+    # Said again (a second "listo, es todo"): the summary, not a second licuadora.
+    again = run_action(
+        ActionConfirmarPedido(),
+        make_tracker("listo, es todo", intent="confirmar_pedido", events=events),
+    )
+    assert _cart(session) == {"Licuadora Oster 3 velocidades": 1}
+    assert again.text.startswith("Este es tu pedido")
+
+
+def test_a_stock_offer_closed_with_proceed_takes_the_offered_units(
+    sales_shop: SalesShop, session: Session
+) -> None:
+    first = run_action(
+        ActionAgregarProducto(), make_tracker("quiero 10 licuadoras", intent="comprar")
+    )
+    events = _bot(first.facts, "action_agregar_producto")
+    run_action(
+        ActionConfirmarPedido(),
+        make_tracker("Conforme. Proceda con el pedido.", intent="confirmar_pedido", events=events),
+    )
+    assert _cart(session) == {"Licuadora Oster 3 velocidades": 4}
+
+
+def test_no_that_is_all_after_a_quote_takes_nothing(
+    sales_shop: SalesShop, session: Session
+) -> None:
+    events = _quoted(sales_shop, "licuadora")
+    run_action(
+        ActionConfirmarPedido(),
+        make_tracker("no, eso es todo", intent="confirmar_pedido", events=events),
+    )
+    assert _cart(session) == {}
+
+
+def test_nothing_else_how_do_i_pay_answers_then_shows_the_summary(
+    sales_shop: SalesShop, session: Session
+) -> None:
+    events = _quoted(sales_shop, "licuadora")
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("nada más, ¿cómo pago?", intent="consultar_empresa", events=events)
+    out = asyncio.run(ActionInfoEmpresa().run(dispatcher, tracker, {}))
+    assert dispatcher.messages and _followup(out) == "action_confirmar_pedido"
