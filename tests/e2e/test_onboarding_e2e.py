@@ -163,8 +163,12 @@ def test_a_shop_created_from_files_sells_hands_off_and_honours_baja(
         assert "Kuchen de manzana" in reply and "$8.900" in reply, reply
         reply = _say(client, e2e_sf, phone, "quiero 2 kuchen de manzana")
         assert "2 × Kuchen de manzana" in reply and "$17.800" in reply, _transcript(e2e_sf, phone)
+        # A noun the model never saw, after a cart: an add, not the buyer's name.
+        reply = _say(client, e2e_sf, phone, "y una marraqueta")
+        assert "1 × Marraqueta" in reply and "$250" in reply, _transcript(e2e_sf, phone)
+        assert "$18.050" in reply and "nombre" not in reply, reply
         # Every answer goes out from the new shop's number (not TWILIO_WHATSAPP_FROM).
-        wait_for(lambda: len(_to(fake_twilio, phone)) == 2)
+        wait_for(lambda: len(_to(fake_twilio, phone)) == 3)
         assert {s.from_ for s in _to(fake_twilio, phone)} == {f"whatsapp:{NUMBER}"}
 
         # A person, please: the new shop's staff phone is alerted from the new number.
@@ -250,7 +254,7 @@ def test_a_shop_created_from_files_sells_hands_off_and_honours_baja(
             ).one()
             order_id, state, total = order.id, order.state, order.total
         assert state == "cerrada", _transcript(e2e_sf, phone)
-        assert total == 17800 and f"#{order_id}" in reply and "Camila Rojas" in reply
+        assert total == 18050 and f"#{order_id}" in reply and "Camila Rojas" in reply
         bot_turns = [r for r in turn_logs(e2e_sf, phone) if r.mode == "bot" and r.message]
         assert all(r.final_reply for r in bot_turns), _transcript(e2e_sf, phone)
 
