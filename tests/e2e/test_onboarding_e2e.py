@@ -4,17 +4,17 @@
 A bakery in Santiago de Chile — its own slug, WhatsApp number (typed the human way, stored
 as E.164), staff phone and templates — is created with `tendero shop create` and gets a
 catalog the model never saw with `tendero import-catalog`. A shopper writing to the new
-number finds a product with its catalog price, buys it, asks for a person: the new shop's
-staff phone is alerted from the new number, the bot stays silent in human mode, the
-dashboard (with the printed admin token) and the staff phone reply, `#N bot` hands it
-back. After BAJA, moving the order notifies nobody.
+number finds a product with its catalog price and fills a cart, asks for a person: the new
+shop's staff phone is alerted from the new number, the bot stays silent in human mode, the
+dashboard (with the printed admin token) and the staff phone reply, `#N bot` hands it back,
+and the bot closes the sale. The shop's order notifications go out from the new number;
+after BAJA, moving the order sends nothing (`opted_out`).
 """
 
 from __future__ import annotations
 
 import re
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from tests.fakes.twilio import FakeTwilio, Sent
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
+PYTHON = ROOT / ".venv" / "bin" / "python"  # the app venv, as in docs/ONBOARDING.md
 SLUG = "panaderia-la-espiga"
 NUMBER = "+12025550147"  # typed "+1 (202) 555-0147" in the file
 STAFF = "+56987654321"  # typed "9 8765 4321", a national number read in CL
@@ -89,7 +90,7 @@ TOKEN = re.compile(r"Admin token of '[a-z0-9-]+': (\S+)")
 def _tendero(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     """Run `scripts/tendero.py` with the app venv's Python, as a shop owner would."""
     return subprocess.run(
-        [sys.executable, "scripts/tendero.py", "--database-url", db_url, *args],
+        [str(PYTHON), "scripts/tendero.py", "--database-url", db_url, *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -281,9 +282,10 @@ def test_a_shop_created_from_files_sells_hands_off_and_honours_baja(
         time.sleep(1.0)  # several notifier polls: the refused row must stay unsent
         assert len(_to(fake_twilio, phone)) == count
         with e2e_sf() as s:
-            row = s.get(OutboundMessage, note["outbound_id"])
-            assert row is not None
-            assert (row.status, row.provider_sid, row.from_number) == ("opted_out", None, NUMBER)
+            refused = s.get(OutboundMessage, note["outbound_id"])
+            assert refused is not None
+            assert (refused.status, refused.provider_sid) == ("opted_out", None)
+            assert (refused.to_number, refused.from_number) == (phone, NUMBER)
     # Everything the shopper got is stored, once, and went through the new shop's number.
     out = outbound_to(e2e_sf, phone)
     assert sorted(o.body for o in out if o.provider_sid) == sorted(fake_twilio.bodies_to(phone))
