@@ -16,7 +16,7 @@ from actions.cart import (
     order_text,
 )
 from actions.catalog import closing_offer, last_bot_payload
-from actions.interpret import ground, ground_or_empty_cart
+from actions.interpret import catalog_query, ground, ground_or_empty_cart
 from actions.respond import say
 from actions.services import checkout_data, orders
 from actions.services.buyer_data import bare_field, parse_buyer_data
@@ -225,7 +225,8 @@ class ActionGuardarDatos(TurnAction):
     """Buyer data given before checkout ("me llamo Ana, cc 123…") is kept, not thrown away.
 
     Each field is validated like in the form; the valid ones fill the form's slots, so the
-    checkout only asks what is still missing.
+    checkout only asks what is still missing. A bare answer whose words all name one of the
+    shop's products is not a name: it is grounded like a fallback (usually an add).
     """
 
     action_name = "action_guardar_datos"
@@ -237,6 +238,10 @@ class ActionGuardarDatos(TurnAction):
             # A bare answer ("79845123", "Ricardo Gómez Salazar", "Guayabal") the NLU read
             # as data: the field it most likely is, given what is already noted.
             guess = bare_field(text, tracker.get_slot)
+            if guess == "nombre" and catalog_query(turn, text, coverage=1.0):
+                # Words the model never saw may be the shop's products, not a name: "y
+                # una marraqueta" asks for the Marraqueta of a bakery's catalog.
+                return ground(turn, dispatcher, tracker, "utter_datos_sin_pedido")
             if guess is not None:
                 fields = parse_buyer_data(text, requested=guess, region=turn.shop.country)
         cleaners = {

@@ -73,8 +73,9 @@ def refers_to_shown(text: str, shown: list[Any]) -> bool:
     )
 
 
-def catalog_query(turn: Turn, text: str) -> bool:
-    """True when `text` is mostly words of products this shop sells."""
+def catalog_query(turn: Turn, text: str, coverage: float = MIN_CATALOG_COVERAGE) -> bool:
+    """True when `text` is mostly words of products this shop sells: at least `coverage`
+    of its content words are in the name of one product the search finds."""
     words = [w for w in catalog.terms(text) if not w.isdigit()]
     if not words or len(words) > 8:
         return False
@@ -85,7 +86,7 @@ def catalog_query(turn: Turn, text: str) -> bool:
     if not found:
         return False
     best = max(catalog.name_hits(text, p) for p in found)
-    return best >= 1 and best / len(words) >= MIN_CATALOG_COVERAGE
+    return best >= 1 and best / len(words) >= coverage
 
 
 class ActionInterpretar(TurnAction):

@@ -102,6 +102,29 @@ def test_data_volunteered_before_checkout_is_kept(sales_shop: SalesShop) -> None
     assert reply.slots == {"nombre": "Ana Ruiz Gómez", "cedula": "52123456"}
 
 
+def test_a_product_read_as_data_is_added_not_taken_for_the_name(
+    sales_shop: SalesShop, session: Session
+) -> None:
+    # A new shop's nouns are unknown to the model, which may read "y una licuadora" after
+    # a cart as a bare name; the words all name one product, so it is an add.
+    run_action(ActionAgregarProducto(), make_tracker("quiero un termo acero", intent="comprar"))
+    shown = {"productos_mostrados": [sales_shop.products["termo_acero"].id]}
+    tracker = make_tracker("y una licuadora", intent="informar_datos", slots=shown)
+    reply = run_action(ActionGuardarDatos(), tracker)
+    assert reply.slots == {} and reply.messages == []
+    assert reply.events == [
+        {"event": "followup", "timestamp": None, "name": "action_agregar_producto"}
+    ]
+    run_action(ActionAgregarProducto(), tracker)
+    assert _cart(session) == {
+        "Termo acero inoxidable 750 ml": 1,
+        "Licuadora Oster 3 velocidades": 1,
+    }
+    # A real name sharing a word with a product ("Rojas", the roja camiseta) stays a name.
+    reply = run_action(ActionGuardarDatos(), make_tracker("Camila Rojas", intent="informar_datos"))
+    assert reply.slots == {"nombre": "Camila Rojas"}
+
+
 def test_the_form_reads_every_field_of_one_message(sales_shop: SalesShop) -> None:
     text = "María José Ramírez Soto, cc 52123456, cel 3109876543, calle 10 # 43-12 casa 2, Belén"
     tracker = make_tracker(
