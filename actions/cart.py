@@ -15,7 +15,7 @@ from actions.catalog import (
     no_match,
     not_sold,
     options_text,
-    pending_offer,
+    pending_offers,
     select_products,
     shown_products,
 )
@@ -115,18 +115,22 @@ class ActionAgregarProducto(TurnAction):
 
     def handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        offers = pending_offers(tracker)
         if intent == "afirmar":
-            offer = pending_offer(tracker)
-            if offer is not None:
-                return take_offer(turn, dispatcher, self.name(), *offer)
+            if len(offers) > 1:
+                return take_offers(turn, dispatcher, self.name(), offers)
+            if offers:
+                return take_offer(turn, dispatcher, self.name(), *offers[0])
             if last_bot_payload(tracker)[0] == self.name():  # "¿Quieres algo más?" → "sí"
                 dispatcher.utter_message(response="utter_que_mas")
                 return []
         text = latest_text(tracker)
-        offer = pending_offer(tracker)
+        offer = offers[0] if offers else None
         if offer is not None and (
             not [w for w in catalog.terms(text) if not w.isdigit()] or accepts_offer(text, offer[1])
         ):
+            if len(offers) > 1:  # "envíeme lo que tenga de ambos": every offer
+                return take_offers(turn, dispatcher, self.name(), offers)
             # "ok mándame las 2" after "¿Te anoto 2?": the offer, with the count said.
             return take_offer(
                 turn, dispatcher, self.name(), offer[0], order_quantity(text) or offer[1]
@@ -256,7 +260,7 @@ def add_many(
     mentioned: list[dict[str, Any]] = []
     quantities: list[int] = []
     order: Order | None = None
-    offer: dict[str, int] | None = None
+    offers: list[dict[str, int]] = []
     for item, product, candidates, available in picks:
         wanted = item.quantity or 1
         if product is None:
@@ -308,7 +312,7 @@ def add_many(
                     f" ¿te anoto {product.stock}?"
                 )
                 quantities.append(product.stock)
-                offer = offer or {"product_id": product.id, "quantity": product.stock}
+                offers.append({"product_id": product.id, "quantity": product.stock})
             quantities.append(wanted)
             continue
         except QuantityError:
@@ -317,8 +321,8 @@ def add_many(
         quantities.append(wanted)
         lines.append(f"• Agregué {wanted} × {product.name} ({pesos(product.price)} c/u)")
     facts: dict[str, Any] = {"products": mentioned, "quantities": quantities}
-    if offer:
-        facts["offer"] = offer
+    if offers:
+        facts["offer"], facts["offers"] = offers[0], offers
     order = order or open_order(turn)
     events: Events = []
     if order is not None and order.items:
@@ -400,6 +404,33 @@ def take_offer(
     )
     say(dispatcher, action, text, facts)
     return [SlotSet("pedido_id", float(order.id)), SlotSet("productos_mostrados", [product.id])]
+
+
+def take_offers(
+    turn: Turn, dispatcher: CollectingDispatcher, action: str, offers: list[tuple[int, int]]
+) -> Events:
+    """The shopper accepted every "¿te anoto N?" of a message with several items."""
+    lines: list[str] = []
+    products: list[dict[str, Any]] = []
+    quantities: list[int] = []
+    order: Order | None = None
+    for product_id, quantity in offers:
+        product, with_it, units = apply_offer(turn, product_id, quantity)
+        products.append(catalog.product_fact(product))
+        quantities.append(units)
+        if with_it is None:
+            lines.append(f"• {product.name}: se acaba de agotar 😕")
+            continue
+        order = with_it
+        lines.append(f"• {units} × {product.name} ({pesos(product.price)} c/u)")
+    facts: dict[str, Any] = {"products": products, "quantities": quantities}
+    events: Events = []
+    if order is not None:
+        facts["order"] = orders.order_facts(order)
+        lines.append(f"Tu pedido va en {pesos(order.total)}. ¿Quieres algo más?")
+        events.append(SlotSet("pedido_id", float(order.id)))
+    say(dispatcher, action, "\n".join(["Listo ✅ Te anoté:", *lines]), facts)
+    return events
 
 
 class ActionVerPedido(TurnAction):

@@ -98,16 +98,36 @@ def accepts_offer(text: str, offered: int) -> bool:
     return is_yes(text) or order_quantity(text) == offered
 
 
+def pending_offers(tracker: Tracker) -> list[tuple[int, int]]:
+    """Every (product id, quantity) the bot offered in its last message ("¿Te anoto 12?";
+    a message with several items can offer one for each)."""
+    facts = last_bot_payload(tracker)[1]
+    offers = facts.get("offers") or ([facts["offer"]] if facts.get("offer") else [])
+    return [
+        (int(o["product_id"]), int(o["quantity"]))
+        for o in offers
+        if isinstance(o, dict) and o.get("product_id") and o.get("quantity")
+    ]
+
+
 def pending_offer(tracker: Tracker) -> tuple[int, int] | None:
-    """(product id, quantity) the bot offered in its last message ("¿Te anoto 12?")."""
-    offer = last_bot_payload(tracker)[1].get("offer")
-    if isinstance(offer, dict) and offer.get("product_id") and offer.get("quantity"):
-        return int(offer["product_id"]), int(offer["quantity"])
-    return None
+    """The first (product id, quantity) the bot offered in its last message."""
+    offers = pending_offers(tracker)
+    return offers[0] if offers else None
 
 
 # "no, eso es todo", "no gracias, nada más": the offer is declined, whatever follows.
 _DECLINE = re.compile(r"^\W*(no|nop|nel|mejor no|no gracias)\b|\bno (lo|la|los|las) quiero\b")
+
+
+def closing_offers(tracker: Tracker) -> list[tuple[int, int]]:
+    """`closing_offer` for a message that offered several products: all of them (a
+    quantity said by the shopper only counts when there was one)."""
+    first = closing_offer(tracker)
+    offers = pending_offers(tracker)
+    if first is None or len(offers) < 2:
+        return [first] if first is not None else []
+    return offers
 
 
 def closing_offer(tracker: Tracker) -> tuple[int, int] | None:

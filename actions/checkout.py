@@ -15,13 +15,14 @@ from actions.cart import (
     open_order,
     order_text,
 )
-from actions.catalog import closing_offer, last_bot_payload
-from actions.interpret import catalog_query, ground, ground_or_empty_cart
+from actions.catalog import closing_offers, last_bot_payload
+from actions.interpret import catalog_query, ground, ground_or_empty_cart, is_postponed
 from actions.respond import say
 from actions.services import checkout_data, orders
 from actions.services.buyer_data import bare_field, parse_buyer_data
 from actions.services.clients import owned_client
 from actions.turn import Turn, TurnAction, latest_text
+from db.models import Order
 
 Events = list[dict[str, Any]]
 FORM_SLOTS = ("nombre", "cedula", "telefono", "email", "direccion", "barrio")
@@ -36,6 +37,16 @@ def _has_form_data(tracker: Tracker, order_id: int) -> bool:
     return same and all(tracker.get_slot(s) for s in required)
 
 
+def say_postponed(dispatcher: CollectingDispatcher, action: str, order: Order) -> Events:
+    """The shopper will decide later: the order stays as it is, waiting for them."""
+    text = (
+        "¡Claro, sin afán! 😊 Tu pedido queda guardado tal como está. "
+        'Cuando quieras seguir, escríbeme "confirmo".'
+    )
+    say(dispatcher, action, text, {"order": orders.order_facts(order)})
+    return [SlotSet("pedido_id", float(order.id))]
+
+
 class ActionConfirmarPedido(TurnAction):
     """Show the summary, move the order to ``pendiente`` and ask "¿Confirmas?"."""
 
@@ -44,18 +55,19 @@ class ActionConfirmarPedido(TurnAction):
     def handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
         current = open_order(turn)
         added = ""
-        offer = closing_offer(tracker)
-        if offer is not None and not (
-            current is not None and any(i.product_id == offer[0] for i in current.items)
-        ):
+        for offer in closing_offers(tracker):
+            if current is not None and any(i.product_id == offer[0] for i in current.items):
+                continue  # said twice ("listo, es todo"): taken already
             # "es todo" answering "¿Te lo agrego al pedido?": that product, then the summary.
             product, with_offer, units = apply_offer(turn, *offer)
             if with_offer is not None:
-                current, added = with_offer, f"Agregué {units} × {product.name}. "
+                current, added = with_offer, f"{added}Agregué {units} × {product.name}. "
         if current is None or not current.items:
             # "ya, la que haya nomás" after "¿Te anoto 1?" is not a request for a summary.
             return ground_or_empty_cart(turn, dispatcher, tracker, self.name())
         order = current
+        if is_postponed(latest_text(tracker)):
+            return say_postponed(dispatcher, self.name(), order)
         if order.state == "pendiente" and last_bot_payload(tracker)[0] == self.name():
             # "sí, confirmo" right after the summary is the answer to "¿Confirmas?", not a
             # request for the summary again: start the checkout.
@@ -80,6 +92,9 @@ class ActionIniciarCheckout(TurnAction):
         order = open_cart_or_say_empty(turn, dispatcher, self.name())
         if order is None:
             return [FollowupAction("action_listen")]
+        if is_postponed(latest_text(tracker)):
+            later = say_postponed(dispatcher, self.name(), order)
+            return [*later, FollowupAction("action_listen")]
         if order.state == "iniciada":  # the cart changed after the summary: confirm again
             orders.confirm(session=turn.session, order=order)
             text = f"Tu pedido cambió:\n{order_text(order)}\n¿Confirmas el pedido? (sí / no)"

@@ -63,6 +63,20 @@ def is_done(text: str) -> bool:
     return bool(_DONE.search(catalog.fold(text)))
 
 
+# "déjame ver cuánta plata tengo y te confirmo", "luego te aviso": not a yes, not a no.
+_LATER = re.compile(
+    r"\b(dejame (ver|pensar|revisar|consultar|mirar|averiguar)|deja (veo|reviso|pienso)|"
+    r"lo (pienso|voy a pensar|consulto)|(luego|despues|mas tarde|manana|ahorita) te "
+    r"(confirmo|aviso|digo|escribo)|te (confirmo|aviso|digo|escribo) (luego|despues|"
+    r"mas tarde|manana)|ya te (confirmo|aviso)|todavia no se)\b"
+)
+
+
+def is_postponed(text: str) -> bool:
+    """True when the shopper puts the decision off ("déjame ver y te confirmo")."""
+    return bool(_LATER.search(catalog.fold(text)))
+
+
 def refers_to_shown(text: str, shown: list[Any]) -> bool:
     """True when `text` points at or asks for the products just shown."""
     folded = catalog.fold(text)
@@ -90,7 +104,8 @@ def catalog_query(turn: Turn, text: str, coverage: float = MIN_CATALOG_COVERAGE)
 
 
 class ActionInterpretar(TurnAction):
-    """Resolve a fallback against the conversation and the catalog before apologising."""
+    """Resolve a fallback against the conversation and the catalog before apologising; a
+    thanks that also says the order is complete ("es todo, gracias") closes it."""
 
     action_name = "action_interpretar"
 
@@ -98,6 +113,15 @@ class ActionInterpretar(TurnAction):
         self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> list[dict[str, Any]]:
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
+        if intent == "agradecer":
+            # "es todo, gracias" closes the order (and takes a product just offered); a
+            # plain thanks is only that — it never adds what was shown.
+            if is_done(latest_text(tracker)) and (
+                has_cart(turn) or closing_offer(tracker) is not None
+            ):
+                return _follow("action_confirmar_pedido", "done", tracker)
+            dispatcher.utter_message(response="utter_de_nada")
+            return []
         response = FALLBACK_RESPONSES.get(intent, "utter_ofrecer_ayuda")
         return ground(turn, dispatcher, tracker, response)
 

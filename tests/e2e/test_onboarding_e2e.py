@@ -13,6 +13,7 @@ after BAJA, moving the order sends nothing (`opted_out`).
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import time
@@ -40,6 +41,7 @@ NUMBER = "+12025550147"  # typed "+1 (202) 555-0147" in the file
 STAFF = "+56987654321"  # typed "9 8765 4321", a national number read in CL
 ORDER_SID = "HX" + "a1" * 16
 ALERT_SID = "HX" + "b2" * 16
+FORWARD_SID = "HX" + "c3" * 16
 SHOP_YAML = f"""\
 slug: {SLUG}
 nombre: Panadería La Espiga
@@ -73,6 +75,7 @@ info:
 plantillas:
   order_status: {ORDER_SID}
   handoff_alert: {ALERT_SID}
+  handoff_forward: {FORWARD_SID}
 umbral_stock_bajo: 3
 """
 # Breads and cakes the model never saw (the demo catalog sells housewares and electronics).
@@ -152,7 +155,11 @@ def test_a_shop_created_from_files_sells_hands_off_and_honours_baja(
     # The file's human-typed numbers are stored as E.164, read in the shop's country.
     assert (shop.whatsapp_number, shop.staff_phones) == (NUMBER, [STAFF])
     assert shop.info["telefono"] == "+56223456789" and shop.country == "CL"
-    assert shop.notification_templates == {"order_status": ORDER_SID, "handoff_alert": ALERT_SID}
+    assert shop.notification_templates == {
+        "order_status": ORDER_SID,
+        "handoff_alert": ALERT_SID,
+        "handoff_forward": FORWARD_SID,
+    }
     kuchen = products["Kuchen de manzana"]
     assert (kuchen.price, kuchen.stock) == (8900, 12)
 
@@ -185,27 +192,27 @@ def test_a_shop_created_from_files_sells_hands_off_and_honours_baja(
         cid = conv.id
         assert conv.mode == "human"
 
-        def alerts() -> list[Sent]:
-            # Free text inside the staff phone's 24-hour window, else the handoff_alert
-            # template: either is the alert, sent to the staff phone from the shop's number.
+        # The staff phone never wrote to the new number: outside its 24-hour window the
+        # alert can only be the approved handoff_alert template, from the shop's number.
+        def templates(sid: str) -> list[Sent]:
             return [
                 s
-                for s in _to(fake_twilio, STAFF)
-                if s.from_ == f"whatsapp:{NUMBER}"
-                and (f"Conversación #{cid} " in s.body or s.content_sid == ALERT_SID)
+                for s in fake_twilio.templates_to(STAFF)
+                if s.from_ == f"whatsapp:{NUMBER}" and s.content_sid == sid
             ]
 
-        [alert] = wait_for(alerts)
-        if not alert.content_sid:
-            assert "quiero hablar con una persona" in alert.body and f"#{cid} bot" in alert.body
-            assert phone in alert.body
+        [alert] = wait_for(lambda: templates(ALERT_SID))
+        variables = json.loads(alert.content_variables or "{}")
+        assert variables["1"] == str(cid) and phone in variables["2"]
+        assert "quiero hablar con una persona" in variables["3"]
 
         # Human mode: the bot stays silent; the message is forwarded to the staff phone.
         sent_before = len(_to(fake_twilio, phone))
         _say(client, e2e_sf, phone, "hola? me atiende alguien?")
         row = turn_logs(e2e_sf, phone)[-1]
         assert (row.mode, row.final_reply, row.intent) == ("human", "", None)
-        wait_for(lambda: any("me atiende alguien?" in b for b in fake_twilio.bodies_to(STAFF)))
+        [forward] = wait_for(lambda: templates(FORWARD_SID))
+        assert "me atiende alguien?" in json.loads(forward.content_variables or "{}")["3"]
         assert len(_to(fake_twilio, phone)) == sent_before
 
         # The dashboard, with the token the CLI printed, shows it and replies through it.

@@ -260,3 +260,58 @@ def test_nothing_else_how_do_i_pay_answers_then_shows_the_summary(
     tracker = make_tracker("nada más, ¿cómo pago?", intent="consultar_empresa", events=events)
     out = asyncio.run(ActionInfoEmpresa().run(dispatcher, tracker, {}))
     assert dispatcher.messages and _followup(out) == "action_confirmar_pedido"
+
+
+def test_a_plain_thanks_after_a_quote_is_only_a_thanks(
+    sales_shop: SalesShop, session: Session
+) -> None:
+    events = _quoted(sales_shop, "licuadora")
+    dispatcher, out = _interpret(make_tracker("listo, gracias", intent="agradecer", events=events))
+    assert _followup(out) is None and _cart(session) == {}
+    assert [m["response"] for m in dispatcher.messages] == ["utter_de_nada"]
+
+
+def test_what_there_is_of_both_takes_every_stock_offer(
+    sales_shop: SalesShop, session: Session
+) -> None:
+    first = run_action(
+        ActionAgregarProducto(),
+        make_tracker("mándame 10 licuadoras y 50 termos acero", intent="comprar"),
+    )
+    assert len(first.facts["offers"]) == 2
+    events = _bot(first.facts, "action_agregar_producto")
+    run_action(
+        ActionAgregarProducto(),
+        make_tracker(
+            "De acuerdo, envíeme lo que tenga disponible de ambos.",
+            intent="comprar",
+            events=events,
+        ),
+    )
+    stock = {k: p.stock for k, p in sales_shop.products.items()}
+    assert _cart(session) == {
+        "Licuadora Oster 3 velocidades": stock["licuadora"],
+        "Termo acero inoxidable 750 ml": stock["termo_acero"],
+    }
+
+
+def test_let_me_check_and_i_confirm_keeps_the_order_waiting(
+    sales_shop: SalesShop, session: Session
+) -> None:
+    run_action(ActionAgregarProducto(), make_tracker("quiero la licuadora", intent="comprar"))
+    summary = run_action(
+        ActionConfirmarPedido(), make_tracker("eso es todo", intent="confirmar_pedido")
+    )
+    events = _bot(summary.facts, "action_confirmar_pedido")
+    later = run_action(
+        ActionConfirmarPedido(),
+        make_tracker(
+            "ya, déjame ver cuánta plata tengo y te confirmo",
+            intent="confirmar_pedido",
+            events=events,
+        ),
+    )
+    assert "queda guardado" in later.text
+    session.expire_all()
+    [order] = session.scalars(select(Order).where(Order.user_id == SHOPPER)).all()
+    assert order.state == "pendiente"
