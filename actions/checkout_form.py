@@ -161,6 +161,10 @@ class ValidateDatosClienteForm(FormValidationAction):
         # phone tagged `cedula`, a barrio tagged `nombre`): the parser decides which fields
         # this message holds, so a field it did not find keeps its value from before.
         requested = tracker.get_slot("requested_slot")
+        if requested == ASK_SAVED and parsed:
+            # Data typed instead of a yes/no to "¿uso tus datos guardados?": these are the
+            # data for this order (what is still missing is asked next).
+            events.append(SlotSet(ASK_SAVED, False))
         for slot in tracker.slots_to_validate():
             # The asked slot keeps Rasa's whole-text value only when the message held no
             # other field ("perdón, es jr. huáscar 1245" is an address, not the barrio).

@@ -59,14 +59,23 @@ _PHONE_LABEL = re.compile(
 _EMAIL_LABEL = re.compile(r"\b(?:correo|email|e-mail|mail|gmail)\b", re.IGNORECASE)
 _NO_EMAIL = re.compile(
     r"\b(?:no (?:tengo|uso|manejo)|sin)\s+(?:correo|email|e-mail|mail)\b|"
-    r"\b(?:correo|email)\s*:?\s*(?:no|ninguno|no tengo)\b",
+    r"\b(?:correo|email)\s*:?\s*(?:no tengo|ninguno|no)\b",
     re.IGNORECASE,
 )
 _WORDS_ONLY = re.compile(r"^[A-Za-zÁÉÍÓÚÜÑáéíóúüñ'. -]+$")
-_SEPARATORS = re.compile(r"\s*(?:[,;\n|/]|\s-\s|\by\s+(?=(?:mi|el|la)\b))\s*")
+# Commas and the like; "… y mi celular …"; and, in a message with no commas ("mi nombre es
+# Elena Chumpitaz mi dni es …"), every "mi <field>" starts a new piece.
+_SEPARATORS = re.compile(
+    r"\s*(?:[,;\n|/]|\s-\s|\by\s+(?=(?:mi|el|la)\b)|"
+    r"\s(?=mis?\s+(?:nombre|dni|c[eé]dula|celular|cel|tel[eé]fono|n[uú]mero|correo|email|"
+    r"direcci[oó]n|barrio|distrito)\b))\s*",
+    re.IGNORECASE,
+)
 _FILLER = re.compile(
     r"^(?:hola|buenas|ok|okey|listo|dale|bueno|perdon|perdón|disculpa|ah|mis datos(?: son)?|"
-    r"aqui van|aquí van|ahi van|ahí van|te los paso|los datos|datos)\b[\s,:.!-]*",
+    r"aqui van|aquí van|ahi van|ahí van|te los paso|los datos|datos|"
+    r"ah[ií] (?:te|le) van?|aqu[ií] (?:te|le) van?|ah[ií] va|(?:te|le) paso(?: mis datos)?|"
+    r"ya mire|mire|oiga|oye)\b[\s,:.!-]*",
     re.IGNORECASE,
 )
 _CORRECTION = re.compile(
@@ -75,6 +84,10 @@ _CORRECTION = re.compile(
     re.IGNORECASE,
 )
 _QUESTION = re.compile(r"\?|^(?:cu[aá]nto|cu[aá]l|qu[eé]|c[oó]mo|d[oó]nde|tienen|hay)\b", re.I)
+
+
+# What is left of "mi dni es 40698215 mi celular 968…" once the values and labels are taken.
+_DANGLING = re.compile(r"\b(?:mis?|es|son|y)\b(?=\s*(?:$|[,;]|\b(?:mis?|es|son|y)\b))", re.I)
 
 
 def _strip_filler(text: str) -> str:
@@ -163,6 +176,7 @@ def parse_buyer_data(
         found["cedula"] = cedula[0]
         rest = rest.replace(cedula[1], " ")
     rest = _PHONE_LABEL.sub(" ", _EMAIL_LABEL.sub(" ", rest))
+    rest = _DANGLING.sub(" ", rest)  # "mi dni es 4069…" with the number taken: "mi es"
     parts = [p for p in (_strip_filler(p) for p in _SEPARATORS.split(rest)) if p]
     _free_text_fields(parts, found, requested)
     return found
@@ -182,6 +196,7 @@ def _free_text_fields(parts: list[str], found: dict[str, str], requested: str | 
         if "direccion" not in found and (addr_label or street):
             # "obra en Av. Los Próceres 1180": the address starts at its street word.
             value = part[addr_label.end() :] if addr_label else part[street.start() :]  # type: ignore[union-attr]
+            value = re.sub(r"^\s*(?:es|son|queda en)\s+", "", value, flags=re.I)  # "…ción es jr."
             if any(ch.isdigit() for ch in value) or addr_label:
                 found["direccion"] = value.strip(" .,")
                 continue

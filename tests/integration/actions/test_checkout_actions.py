@@ -261,3 +261,30 @@ def test_a_name_tagged_as_barrio_is_not_taken_as_the_barrio(sales_shop: SalesSho
         validate({"usar_datos_guardados": False}, {"barrio": "Laureles"}).slots["barrio"]
         == "Laureles"
     )
+
+
+def test_data_typed_instead_of_yes_or_no_to_the_stored_data_are_used(
+    sales_shop: SalesShop, session: Session
+) -> None:
+    make_client(
+        session, sales_shop.shop, cedula="1037654321", name="Valentina Restrepo", phone=SHOPPER
+    )
+    session.commit()
+    cart_pending(sales_shop)
+    run_action(ActionIniciarCheckout(), make_tracker("sí", intent="afirmar"))
+    text = (
+        "Valentina Restrepo, cc 1037654321, cel 3001234567, vale@gmail.com, "
+        "Calle 33 # 80-41, apto 301, Belén"
+    )
+    tracker = make_tracker(
+        text, intent="informar_datos", slots={"requested_slot": "usar_datos_guardados"}
+    )
+    dispatcher = CollectingDispatcher()
+    result = Reply(
+        dispatcher.messages,
+        list(asyncio.run(ValidateDatosClienteForm().run(dispatcher, tracker, DOMAIN))),
+    )
+    assert result.slots["usar_datos_guardados"] is False
+    assert result.slots["nombre"] == "Valentina Restrepo" and result.slots["barrio"] == "Belén"
+    assert result.slots["direccion"] == "Calle 33 # 80-41, apto 301"
+    assert result.slots["requested_slot"] is None

@@ -77,3 +77,28 @@ def test_a_size_is_not_a_quantity_and_one_item_is_not_several() -> None:
     assert split_items("dame 3 tornillos drywall 6 x 1") == [Item(3, "tornillos drywall 6 x 1")]
     assert not is_multi_item("agregame tambien 2 escobas")
     assert is_multi_item("quiero 2 mangueras y 2 escobas")
+
+
+def test_a_lead_in_before_the_data_is_not_part_of_the_name() -> None:
+    text = "ahí te va: Diego Hernández Ruiz, cédula 4518273, cel 3228836104, Carrera 37 # 8A-60"
+    found = parse_buyer_data(text)
+    assert found["nombre"] == "Diego Hernández Ruiz" and found["cedula"] == "4518273"
+
+
+def test_a_run_on_message_without_commas_is_split_at_each_my_field() -> None:
+    text = (
+        "ya mire mi nombre es Elena Chumpitaz mi dni es 40698215 mi celular 968425107 correo "
+        "no tengo y la direccion es jiron carabaya 820 departamento 3"
+    )
+    assert parse_buyer_data(text, region="PE") == {
+        "nombre": "Elena Chumpitaz",
+        "cedula": "40698215",
+        "telefono": "+51968425107",
+        "email": "no tengo",
+        "direccion": "jiron carabaya 820 departamento 3",
+    }
+
+
+def test_leftover_connectors_are_nobodys_name() -> None:
+    found = parse_buyer_data("mi correo es ana@x.com y mi celular 3001234567", region="PE")
+    assert "nombre" not in found
