@@ -320,13 +320,20 @@ def best_name_match(text: str, shown: Sequence[Product]) -> Product | None:
 
 
 # Packaging and unit words: "2 paquetes de pañales" asks for pañales, "5 cajas" is a count.
-PACKAGING = frozenset(
+_PACKAGING_WORDS = frozenset(
     {
         "caja", "bolsa", "unidad", "paquete", "docena", "rollo", "galon", "metro", "kilo",
         "kg", "bulto", "saco", "par", "juego", "pieza", "lata", "botella", "frasco", "und",
         "ud", "pack", "cajita", "tira", "paca", "cuñete", "balde",
     }
 )  # fmt: skip
+# As `terms` gives them, plurals included ("paquetes" → "paquet", "galones" → "galon").
+PACKAGING = _PACKAGING_WORDS | frozenset(
+    t
+    for w in _PACKAGING_WORDS
+    for form in (w, f"{w}s" if w[-1] in "aeiou" else f"{w}es")
+    for t in terms(form)
+)
 
 
 # Adjectives that may come before the noun in Spanish ("un buen taladro").

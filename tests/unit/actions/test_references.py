@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions.services.catalog import best_name_match, resolve_reference, terms
+from actions.services.catalog import PACKAGING, best_name_match, focus, resolve_reference, terms
 from db.models import Product
 
 
@@ -52,3 +52,11 @@ def test_terms_drop_filler_and_plurals() -> None:
     shown = products()
     assert best_name_match("camisetas azules", shown) is shown[1]
     assert best_name_match("camiseta", shown) is None
+
+
+def test_plural_packaging_words_are_not_the_thing_asked_for() -> None:
+    pens = Product(id=9, name="Lapicero negro x 10", category="Papelería", price=12900, stock=40)
+    pens.description = "Caja de 10 lapiceros"
+    result = focus("4 paquetes de lapiceros negros x 10", [pens], phrase=True)
+    assert result.available and result.products == [pens]
+    assert {"paquet", "galon", "caja"} <= PACKAGING  # "paquetes", "galones", "cajas"
