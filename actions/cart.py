@@ -221,8 +221,16 @@ def _only(products: list[Product]) -> Product | None:
     return products[0] if len(products) == 1 else None
 
 
-def _pick(turn: Turn, words: str) -> tuple[Product | None, list[Product], bool]:
-    """(the product, the candidates, available) for one item's words."""
+def _pick(
+    turn: Turn, words: str, shown: list[Product] | None = None
+) -> tuple[Product | None, list[Product], bool]:
+    """(the product, the candidates, available) for one item's words: one of the products
+    just shown when the words point at it ("la de 5", "la roja"), else a search."""
+    ref = catalog.resolve_reference(words, shown) if shown else None
+    if ref is not None and all(
+        catalog.name_hits(w, ref) for w in catalog.terms(words) if not w.isdigit()
+    ):
+        return ref, [ref], True
     found = catalog.search_products(
         session=turn.session, shop_id=turn.shop.id, query=words, searcher=turn.searcher(), k=5
     )
@@ -250,7 +258,7 @@ def add_many(
     turn.session.commit()
     last = list(shown or [])
     picks = [
-        (item, *(_pick(turn, item.words) if item.words else (_only(last), last, True)))
+        (item, *(_pick(turn, item.words, last) if item.words else (_only(last), last, True)))
         for item in items
     ]
     if not any(product or candidates for _, product, candidates, _ in picks):

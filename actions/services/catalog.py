@@ -250,14 +250,29 @@ def resolve_reference(text: str, shown: Sequence[Product]) -> Product | None:
         if token in _ORDINALS and _ORDINALS[token] < len(shown):
             return shown[_ORDINALS[token]]
     best = best_name_match(text, shown)
-    if best is not None:
+    if best is not None and not _other_size(text, best):
         return best
     by_size = _by_size(text, shown)
     if by_size is not None:
         return by_size
-    if len(shown) == 1 and (set(tokens) & _DEMONSTRATIVES or not _content(text)):
+    # "esa", "dame 2": the one shown — but "los de 1 5/8" after the 6 x 1 screw asks for a
+    # size that product does not have.
+    if (
+        len(shown) == 1
+        and (set(tokens) & _DEMONSTRATIVES or not _content(text))
+        and not _other_size(text, shown[0])
+    ):
         return shown[0]
     return None
+
+
+_SIZE_ASKED = re.compile(r"\bde\s+(\d+(?:\s+\d+/\d+|[/.,]\d+)?)")
+
+
+def _other_size(text: str, product: Product) -> bool:
+    """True when `text` asks for a size ("el de 1 5/8", "la de 2") `product` lacks."""
+    asked = [n for m in _SIZE_ASKED.finditer(fold(text)) for n in sizes(m.group(1))]
+    return bool(asked) and not all(n in sizes(product.name) for n in asked)
 
 
 def sizes(text: str) -> list[str]:

@@ -60,3 +60,10 @@ def test_plural_packaging_words_are_not_the_thing_asked_for() -> None:
     result = focus("4 paquetes de lapiceros negros x 10", [pens], phrase=True)
     assert result.available and result.products == [pens]
     assert {"paquet", "galon", "caja"} <= PACKAGING  # "paquetes", "galones", "cajas"
+
+
+def test_a_size_the_shown_product_lacks_is_not_a_reference_to_it() -> None:
+    screw = [Product(id=5, name="Tornillo drywall 6 x 1 pulgada caja x 100", price=9, stock=9)]
+    assert resolve_reference("y 3 cajas de los de 1 5/8", screw) is None
+    for text in ("dame 2", "esa", "quiero 2 de esas", "la de 1 pulgada"):
+        assert resolve_reference(text, screw) is screw[0], text
