@@ -186,6 +186,9 @@ def select_products(turn: Turn, tracker: Tracker, *, k: int = SHOW_MAX) -> Selec
             return Selection(text, shown, referenced=True)
     category = entity(tracker, "categoria")
     query = phrase or category or text
+    bare_phrase = not phrase or catalog.size_of_shown(phrase, shown) is not None
+    if bare_phrase and (kind := catalog.size_of_shown(text, shown)):
+        query, phrase = kind, None  # "y 3 cajas de los de 1 5/8" after the 6 x 1 screw
     found: list[Product] = []
     category_hit = False
     # A category named as the product ("lo más económico en [cocina](producto)") browses it.

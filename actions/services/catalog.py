@@ -269,9 +269,27 @@ def resolve_reference(text: str, shown: Sequence[Product]) -> Product | None:
 _SIZE_ASKED = re.compile(r"\bde\s+(\d+(?:\s+\d+/\d+|[/.,]\d+)?)")
 
 
+def asked_sizes(text: str) -> list[str]:
+    """The sizes `text` asks for with "de": "los de 1 5/8" → ["1", "5", "8"]."""
+    return [n for m in _SIZE_ASKED.finditer(fold(text)) for n in sizes(m.group(1))]
+
+
+def size_of_shown(text: str, shown: Sequence[Product]) -> str | None:
+    """ "3 cajas de los de 1 5/8" right after a product: the same kind in another size.
+
+    A query made of the shown product's first two name words and `text`, when `text` names
+    no thing of its own (only packaging words and a size); otherwise None.
+    """
+    if not shown or not asked_sizes(text):
+        return None
+    if any(not w.isdigit() and w not in PACKAGING for w in terms(text)):
+        return None
+    return f"{' '.join(shown[0].name.split()[:2])} {text}"
+
+
 def _other_size(text: str, product: Product) -> bool:
     """True when `text` asks for a size ("el de 1 5/8", "la de 2") `product` lacks."""
-    asked = [n for m in _SIZE_ASKED.finditer(fold(text)) for n in sizes(m.group(1))]
+    asked = asked_sizes(text)
     return bool(asked) and not all(n in sizes(product.name) for n in asked)
 
 

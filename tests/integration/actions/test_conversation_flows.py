@@ -18,6 +18,7 @@ from actions.checkout_form import ValidateDatosClienteForm
 from actions.interpret import ActionInterpretar
 from actions.shop import ActionInfoEmpresa
 from db.models import Order
+from tests.factories import make_product
 from tests.integration.actions.conftest import (
     SHOPPER,
     SalesShop,
@@ -315,3 +316,36 @@ def test_let_me_check_and_i_confirm_keeps_the_order_waiting(
     session.expire_all()
     [order] = session.scalars(select(Order).where(Order.user_id == SHOPPER)).all()
     assert order.state == "pendiente"
+
+
+def test_the_same_kind_in_another_size_is_the_other_product(
+    sales_shop: SalesShop, session: Session
+) -> None:
+    short = make_product(
+        session, sales_shop.shop, name="Tornillo drywall 6 x 1 pulgada caja x 100", price=9000
+    )
+    make_product(
+        session, sales_shop.shop, name="Tornillo drywall 6 x 1 5/8 pulgada caja x 100", price=12000
+    )
+    session.commit()
+    run_action(
+        ActionAgregarProducto(),
+        make_tracker(
+            "tornillos drywall de 6 x 1, deme 5 cajas",
+            intent="comprar",
+            entities={"producto": "tornillos drywall de 6 x 1", "cantidad": "5"},
+        ),
+    )
+    shown = {"productos_mostrados": [short.id]}
+    for entities in ({"cantidad": "3"}, {"cantidad": "3", "producto": "de 1 5/8"}):
+        session.expire_all()
+        run_action(
+            ActionAgregarProducto(),
+            make_tracker(
+                "y 3 cajas de los de 1 5/8", intent="comprar", slots=shown, entities=entities
+            ),
+        )
+    assert _cart(session) == {
+        "Tornillo drywall 6 x 1 pulgada caja x 100": 5,
+        "Tornillo drywall 6 x 1 5/8 pulgada caja x 100": 6,  # 3 twice
+    }
