@@ -17,9 +17,9 @@ from tests.conversations.runner import load, report, run_all
 
 pytestmark = pytest.mark.e2e
 
-# Measured 2026-12-02 (session 4): dev 42/65 (demo 27/37, ferreteria 15/28), held-out 15/33
-# (7/19, 8/14); runs vary by about three conversations, so the floors sit below that.
-MIN_PASS = {"dev": 0.40, "heldout": 0.25}
+# Measured 2026-12-02 (session 5): dev 51/65 (demo 33/37, ferreteria 18/28), held-out 19/33
+# (10/19, 9/14); runs vary by about three conversations, so the floors sit below that.
+MIN_PASS = {"dev": 0.50, "heldout": 0.35}
 
 
 @pytest.mark.parametrize("split", ["dev", "heldout"])
