@@ -63,6 +63,17 @@ def is_done(text: str) -> bool:
     return bool(_DONE.search(catalog.fold(text)))
 
 
+def closes_order(turn: Turn, tracker: Tracker) -> bool:
+    """True when the latest message says the order is complete and there is something to
+    close: a cart, or the product the bot just offered ("es todo" after "¿Te lo agrego?");
+    `action_confirmar_pedido` then takes the offer and shows the summary."""
+    return is_done(latest_text(tracker)) and _can_close(turn, tracker)
+
+
+def _can_close(turn: Turn, tracker: Tracker) -> bool:
+    return has_cart(turn) or closing_offer(tracker) is not None
+
+
 # "déjame ver cuánta plata tengo y te confirmo", "luego te aviso": not a yes, not a no.
 _LATER = re.compile(
     r"\b(dejame (ver|pensar|revisar|consultar|mirar|averiguar)|deja (veo|reviso|pienso)|"
@@ -116,9 +127,7 @@ class ActionInterpretar(TurnAction):
         if intent == "agradecer":
             # "es todo, gracias" closes the order (and takes a product just offered); a
             # plain thanks is only that — it never adds what was shown.
-            if is_done(latest_text(tracker)) and (
-                has_cart(turn) or closing_offer(tracker) is not None
-            ):
+            if closes_order(turn, tracker):
                 return _follow("action_confirmar_pedido", "done", tracker)
             dispatcher.utter_message(response="utter_de_nada")
             return []
@@ -141,10 +150,8 @@ def ground(
     text = latest_text(tracker)
     folded = catalog.fold(text)
     shown = shown_products(turn, tracker)
-    done = bool(_DONE.search(folded))
-    if done and (has_cart(turn) or closing_offer(tracker) is not None):
-        # "es todo" with a cart, or right after "¿Te lo agrego?": the summary (which takes
-        # the offered product first).
+    done = is_done(text)
+    if done and _can_close(turn, tracker):  # `closes_order`
         return _follow("action_confirmar_pedido", "done", tracker)
     if not done and is_yes(text) and last_bot_payload(tracker)[0] == "action_confirmar_pedido":
         # "Sí, confirmo." under the fallback threshold, right after "¿Confirmas el pedido?".

@@ -10,8 +10,7 @@ from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
-from actions.catalog import closing_offer
-from actions.interpret import has_cart, is_done
+from actions.interpret import closes_order
 from actions.respond import pesos, say
 from actions.services import orders
 from actions.services.shop_info import answer_info
@@ -38,7 +37,7 @@ class ActionInfoEmpresa(TurnAction):
         else:
             text = "\n".join(lines)
         say(dispatcher, self.name(), text, facts)
-        if is_done(latest_text(tracker)) and (has_cart(turn) or closing_offer(tracker) is not None):
+        if closes_order(turn, tracker):
             # "nada más, ¿cómo pago?": the answer, then the order's summary to confirm.
             return [FollowupAction("action_confirmar_pedido")]
         return []
