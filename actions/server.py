@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import hmac
 import logging
+from typing import Any
 
 from rasa_sdk.endpoint import create_app as create_sdk_app
 from rasa_sdk.executor import ActionExecutor
@@ -32,9 +33,60 @@ def authorized(expected: str, header: str | None) -> bool:
     return hmac.compare_digest(header.removeprefix("Bearer ").strip().encode(), expected.encode())
 
 
+# Tracker entity keys the turn log keeps (as `orchestrator.rasa_client.parse_tracker`).
+_ENTITY_KEYS = ("entity", "value", "start", "end", "extractor")
+
+
+def turn_detail(action_call: dict[str, Any]) -> dict[str, Any]:
+    """What the turn log needs of this turn, read from the tracker Rasa sent with the call:
+    the intent and entities of the latest user message, its idempotency key, and the
+    actions run since it (this one included)."""
+    tracker = action_call.get("tracker") or {}
+    latest = tracker.get("latest_message") or {}
+    intent = latest.get("intent") or {}
+    events = tracker.get("events") or []
+    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=-1)
+    actions = [
+        str(e["name"])
+        for e in events[last_user + 1 :]
+        if e.get("event") == "action" and e.get("name") and e["name"] != "action_listen"
+    ]
+    if action_call.get("next_action"):
+        actions.append(str(action_call["next_action"]))
+    metadata = latest.get("metadata") or {}
+    return {
+        "key": metadata.get("idempotency_key") if isinstance(metadata, dict) else None,
+        "intent": intent.get("name"),
+        "confidence": intent.get("confidence"),
+        "entities": [
+            {k: e[k] for k in _ENTITY_KEYS if k in e}
+            for e in latest.get("entities") or []
+            if isinstance(e, dict)
+        ],
+        "actions": actions,
+    }
+
+
+class DetailExecutor(ActionExecutor):
+    """rasa-sdk's executor that adds the turn's detail (`turn_detail`) to the last facts
+    payload an action answers, so the orchestrator's turn log needs no second request to
+    Rasa (docs/CONTRACTS.md, "turn" in the custom payload)."""
+
+    async def run(self, action_call: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        """Run the action as rasa-sdk does, then attach the detail."""
+        result = await super().run(action_call, *args, **kwargs)
+        responses = getattr(result, "responses", None) or []
+        for message in reversed(responses):
+            custom = message.get("custom") if isinstance(message, dict) else None
+            if isinstance(custom, dict) and "facts" in custom:
+                custom["turn"] = turn_detail(action_call)
+                break
+        return result
+
+
 def create_app(token: str, package: str = "actions") -> Sanic:
     """rasa-sdk's Sanic app for `package`, no CORS, with the token check in front."""
-    executor = ActionExecutor()
+    executor = DetailExecutor()
     executor.register_package(package)
     app = create_sdk_app(executor, cors_origins="")
     if not token:

@@ -2,10 +2,12 @@
 
 Rasa's REST channel answers a list of bot messages. A `{"text": ...}` message is a template
 text; a `{"custom": {"facts": ..., "action": ...}}` message carries the facts of the text
-before it. Intent, confidence, entities and the actions run (for the turn log) come from
-the turn's events in Rasa's SQL tracker store when it lives in the app database
-(`orchestrator.tracker_events`: no extra work for Rasa), else from the tracker over Rasa's
-HTTP API (`rasa run --enable-api`).
+before it. Intent, confidence, entities and the actions run (for the turn log) come, in this
+order of preference, from the "turn" detail the action server attaches to the last facts payload
+(`actions.server.DetailExecutor`: no extra work for Rasa, the common case), from the turn's
+events in Rasa's SQL tracker store when it lives in the app database and
+`TURN_DETAIL_SOURCE=auto` (`orchestrator.tracker_events`), else from the tracker over Rasa's
+HTTP API (`rasa run --enable-api`; turns answered only by `utter_*` responses).
 
 Every message carries its idempotency key as metadata (`{"idempotency_key": ...}`); Rasa
 stores it on the user event and hands it to the actions. `applied_turn` finds a message
@@ -172,6 +174,29 @@ def parse_tracker(tracker: dict[str, Any], key: str | None = None) -> TurnDetail
     )
 
 
+def payload_detail(raw: list[dict[str, Any]], key: str | None) -> TurnDetail | None:
+    """The turn's detail as the action server attached it to the last facts payload
+    (`actions.server.DetailExecutor`: "turn" in the custom payload), None when no action
+    answered with facts or the detail is another message's."""
+    for item in reversed(raw):
+        custom = item.get("custom") if isinstance(item, dict) else None
+        detail = custom.get("turn") if isinstance(custom, dict) else None
+        if not isinstance(detail, dict):
+            continue
+        if key is not None and detail.get("key") not in (None, key):
+            return None
+        confidence = detail.get("confidence")
+        entities = detail.get("entities")
+        actions = detail.get("actions")
+        return (
+            detail.get("intent") if isinstance(detail.get("intent"), str) else None,
+            float(confidence) if isinstance(confidence, int | float) else None,
+            [e for e in entities if isinstance(e, dict)] if isinstance(entities, list) else [],
+            [a for a in actions if isinstance(a, str)] if isinstance(actions, list) else [],
+        )
+    return None
+
+
 class RasaClient:
     """Talks to one Rasa server over its REST channel and HTTP API.
 
@@ -222,7 +247,9 @@ class RasaClient:
             raise RasaUnavailableError(f"unexpected Rasa answer: {str(raw)[:200]}")
         messages = [m for m in group_messages(raw) if m.text]
         turn = RasaTurn(messages=messages, raw=raw)
-        detail = self.detail(sender, key) if self.detail is not None and key else None
+        detail = payload_detail(raw, key)
+        if detail is None and self.detail is not None and key:
+            detail = self.detail(sender, key)
         if detail is None:
             with suppress(httpx.HTTPError, ValueError):  # the reply matters more
                 detail = parse_tracker(self.tracker(sender), key)
