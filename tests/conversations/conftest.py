@@ -1,4 +1,4 @@
-"""The second test shop (a Peruvian hardware store the model never saw) in the e2e database."""
+"""The extra test shops under `shops/` (Peruvian hardware store, Colombian pet shop), seeded."""
 
 from __future__ import annotations
 
