@@ -1,7 +1,7 @@
 """Conversation outcomes on the real stack: `conversations: P/N passed`, per shop and split.
 
 The dev split is the one to read failures from (printed with transcripts); the held-out
-split (a third, written by the same independent author) is printed as a score only.
+split (a shop of its own, written by an independent author) is printed as a score only.
 `MIN_PASS` is a ratchet: raise it as the bot improves, never lower it.
 """
 
@@ -19,10 +19,13 @@ pytestmark = pytest.mark.e2e
 
 # Measured 2026-12-02 (session 5): dev 51/65 (demo 33/37, ferreteria 18/28), held-out 19/33
 # (10/19, 9/14); runs vary by about three conversations, so the floors sit below that.
-MIN_PASS = {"dev": 0.50, "heldout": 0.35}
-# Per-(split, shop) floors that override `MIN_PASS`. mascotas (a Colombian pet shop, the third
-# test shop): new shop, floor set after its first measure.
-MIN_PASS_SHOP = {("heldout", "mascotas"): 0.0}
+# Session 6 (2026-12-03): that held-out split was read once as a score (demo 10/19,
+# ferreteria 9/14) and then moved to dev (`dev/*-2.yml`); the held-out split is now a third
+# shop nobody tuned the bot on, mascotas (a Colombian pet shop, 30 conversations by an
+# independent author): 11/30 at its first measure.
+MIN_PASS = {"dev": 0.50, "heldout": 0.25}
+# Per-(split, shop) floors that override `MIN_PASS`.
+MIN_PASS_SHOP: dict[tuple[str, str], float] = {}
 
 
 @pytest.mark.parametrize("split", ["dev", "heldout"])
