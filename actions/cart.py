@@ -126,8 +126,14 @@ class ActionAgregarProducto(TurnAction):
                 return []
         text = latest_text(tracker)
         offer = offers[0] if offers else None
-        if offer is not None and (
-            not [w for w in catalog.terms(text) if not w.isdigit()] or accepts_offer(text, offer[1])
+        multi = is_multi_item(text)
+        if (
+            offer is not None
+            and not (multi and len(offers) == 1)  # "deme los 3 que tiene y 2 rodillos"
+            and (
+                not [w for w in catalog.terms(text) if not w.isdigit()]
+                or accepts_offer(text, offer[1])
+            )
         ):
             if len(offers) > 1:  # "envíeme lo que tenga de ambos": every offer
                 return take_offers(turn, dispatcher, self.name(), offers)
@@ -135,10 +141,16 @@ class ActionAgregarProducto(TurnAction):
             return take_offer(
                 turn, dispatcher, self.name(), offer[0], order_quantity(text) or offer[1]
             )
-        if is_multi_item(text):
-            many = add_many(
-                turn, dispatcher, self.name(), split_items(text), shown_products(turn, tracker)
-            )
+        if multi:
+            shown = shown_products(turn, tracker)
+            if offer is not None:  # "deme los 3 que tiene y 2 rodillos": the offered one
+                shown = (
+                    catalog.load_products(
+                        session=turn.session, shop_id=turn.shop.id, ids=[offer[0]]
+                    )
+                    or shown
+                )
+            many = add_many(turn, dispatcher, self.name(), split_items(text), shown)
             if many is not None:
                 return many
         try:
@@ -227,9 +239,7 @@ def _pick(
     """(the product, the candidates, available) for one item's words: one of the products
     just shown when the words point at it ("la de 5", "la roja"), else a search."""
     ref = catalog.resolve_reference(words, shown) if shown else None
-    if ref is not None and all(
-        catalog.name_hits(w, ref) for w in catalog.terms(words) if not w.isdigit()
-    ):
+    if ref is not None and all(catalog.name_hits(w, ref) for w in catalog.content_words(words)):
         return ref, [ref], True
     found = catalog.search_products(
         session=turn.session, shop_id=turn.shop.id, query=words, searcher=turn.searcher(), k=5

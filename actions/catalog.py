@@ -147,7 +147,10 @@ def closing_offer(tracker: Tracker) -> tuple[int, int] | None:
         return offer[0], said if said is not None and said <= offer[1] else offer[1]
     offered = offered_product_id(tracker)
     if offered is not None:
-        return offered, order_quantity(text) or 1
+        # "¿Te agrego 5?" (the count the shopper asked about) or one.
+        asked = last_bot_payload(tracker)[1].get("quantities") or []
+        default = asked[0] if asked and isinstance(asked[0], int) and asked[0] > 0 else 1
+        return offered, order_quantity(text) or default
     return None
 
 

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.cart import (
     EMPTY_CART,
+    add_many,
     apply_offer,
     open_cart_or_say_empty,
     open_order,
@@ -21,6 +22,7 @@ from actions.respond import say
 from actions.services import checkout_data, orders
 from actions.services.buyer_data import bare_field, parse_buyer_data
 from actions.services.clients import owned_client
+from actions.services.items import product_request, split_items
 from actions.turn import Turn, TurnAction, latest_text
 from db.models import Order
 
@@ -290,6 +292,15 @@ class ActionGuardarDatos(TurnAction):
         reply = f"¡Gracias! Anoté tu {noted} para el envío 📝."
         facts = {"saved_fields": sorted(kept)}
         events: Events = [SlotSet(slot, value) for slot, value in kept.items()]
+        request = product_request(text)
+        if request and catalog_query(turn, request, coverage=0.5):
+            # "soy Natalia, quiero una licuadora oster": the data noted, the product added.
+            added = CollectingDispatcher()
+            many = add_many(turn, added, self.name(), split_items(request))
+            if many is not None:
+                say(dispatcher, self.name(), reply, facts)
+                dispatcher.messages.extend(added.messages)
+                return [*events, *many]
         if order is None or not order.items:
             say(dispatcher, self.name(), f"{reply} ¿Qué te gustaría comprar?", facts)
             return events

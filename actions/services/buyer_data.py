@@ -43,8 +43,8 @@ _ADDRESS_LABEL = re.compile(
     re.IGNORECASE,
 )
 _BARRIO_LABEL = re.compile(
-    r"\b(?:barrio|brr|b/|bario|colonia|col\.|urbanizaci[oó]n|distrito|sector|comuna|"
-    r"localidad|municipio|zona)\b[\s:.-]*",
+    r"(?:en\s+(?:el\s+|la\s+)?)?\b(?:barrio|brr|b/|bario|colonia|col\.|urbanizaci[oó]n|"
+    r"distrito|sector|comuna|localidad|municipio|zona)\b[\s:.-]*(?:es\s+)?",
     re.IGNORECASE,
 )
 _NAME_LABEL = re.compile(
@@ -67,15 +67,15 @@ _WORDS_ONLY = re.compile(r"^[A-Za-zÁÉÍÓÚÜÑáéíóúüñ'. -]+$")
 # Elena Chumpitaz mi dni es …"), every "mi <field>" starts a new piece.
 _SEPARATORS = re.compile(
     r"\s*(?:[,;\n|/]|\s-\s|\by\s+(?=(?:mi|el|la)\b)|"
-    r"\s(?=mis?\s+(?:nombre|dni|c[eé]dula|celular|cel|tel[eé]fono|n[uú]mero|correo|email|"
-    r"direcci[oó]n|barrio|distrito)\b))\s*",
+    r"(?<!\ben)\s(?=(?:mis?|la|el|en\s+el|del)\s+(?:nombre|dni|c[eé]dula|celular|cel|tel[eé]fono|"
+    r"n[uú]mero|correo|email|direcci[oó]n|barrio|distrito)\b))\s*",
     re.IGNORECASE,
 )
 _FILLER = re.compile(
     r"^(?:hola|buenas|ok|okey|listo|dale|bueno|perdon|perdón|disculpa|ah|mis datos(?: son)?|"
     r"aqui van|aquí van|ahi van|ahí van|te los paso|los datos|datos|"
     r"ah[ií] (?:te|le) van?|aqu[ií] (?:te|le) van?|ah[ií] va|(?:te|le) paso(?: mis datos)?|"
-    r"ya mire|mire|oiga|oye)\b[\s,:.!-]*",
+    r"ya mire|mire|oiga|oye|todav[ií]a|a[uú]n|por ahora|la verdad|pues)\b[\s,:.!-]*",
     re.IGNORECASE,
 )
 _CORRECTION = re.compile(
@@ -87,7 +87,9 @@ _QUESTION = re.compile(r"\?|^(?:cu[aá]nto|cu[aá]l|qu[eé]|c[oó]mo|d[oó]nde|t
 
 
 # What is left of "mi dni es 40698215 mi celular 968…" once the values and labels are taken.
-_DANGLING = re.compile(r"\b(?:mis?|es|son|y)\b(?=\s*(?:$|[,;]|\b(?:mis?|es|son|y)\b))", re.I)
+_DANGLING = re.compile(
+    r"\b(?:mis?|es|son|y|la|el)\b(?=\s*(?:$|[,;]|\b(?:mis?|es|son|y|la|el)\b))", re.I
+)
 
 
 def _strip_filler(text: str) -> str:
@@ -215,7 +217,7 @@ def _free_text_fields(parts: list[str], found: dict[str, str], requested: str | 
         if (
             "nombre" not in found
             and _looks_like_name(part)
-            and (requested == "nombre" or (found and first))
+            and (requested == "nombre" or (found and first and len(part.split()) >= 2))
         ):
             found["nombre"] = part
             continue

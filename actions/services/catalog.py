@@ -57,7 +57,10 @@ def terms(text: str) -> list[str]:
     for word in re.findall(r"[a-zñ0-9]+", fold(text)):
         if word in _STOP or len(word) < 2:
             continue
-        out.append(_singular(word))
+        single = _singular(word)
+        if single in _STOP:  # "unas", "unos"
+            continue
+        out.append(single)
     return out
 
 
@@ -313,14 +316,42 @@ def _by_size(text: str, shown: Sequence[Product]) -> Product | None:
 _PRICE_WORDS = frozenset({"barato", "barata", "caro", "cara", "economico", "economica", "costoso"})
 
 
-def _found(word: str, names: list[str]) -> bool:
-    """`word` (or a regional synonym of it: "remera" for "camiseta") is among `names`."""
-    return any(n == v or n.startswith(v) for v in synonyms.variants(word, _singular) for n in names)
+def _other_gender(word: str) -> str:
+    """ "dorada" → "dorado", "blanco" → "blanca": adjectives agree with the shopper's noun,
+    which need not be the catalog's ("las doradas" for "Gafas de sol aviador dorado")."""
+    if len(word) >= 4 and word[-1] in "ao":
+        return word[:-1] + ("o" if word[-1] == "a" else "a")
+    return word
 
 
-def _hits(words: list[str], product: Product) -> int:
-    name = [_singular(w) for w in re.findall(r"[a-zñ0-9]+", fold(product.name))]
-    return sum(_found(w, name) for w in words)
+def _found(word: str, names: list[str], *, inflect: bool = False) -> bool:
+    """`word` (or a regional synonym of it: "remera" for "camiseta") is among `names`.
+
+    A name word that only starts with `word` counts when `word` is most of it ("tornillo" in
+    "tornillos"), not when it is another thing ("colchon" in "colchoneta", "aa" in "aaa").
+    With `inflect`, the other gender of the word counts too (for adjectives).
+    """
+    forms = synonyms.variants(word, _singular)
+    if inflect:
+        forms = forms | {_other_gender(f) for f in forms}
+    return any(
+        n == v or (n.startswith(v) and len(v) >= 0.75 * len(n)) for v in forms for n in names
+    )
+
+
+def _name_words(product: Product) -> list[str]:
+    return [_singular(w) for w in re.findall(r"[a-zñ0-9]+", fold(product.name))]
+
+
+def _hits(words: list[str], product: Product, *, inflect: bool = False) -> int:
+    name = _name_words(product)
+    return sum(_found(w, name, inflect=inflect) for w in words)
+
+
+def _modifier_hits(words: list[str], head: str, product: Product) -> int:
+    """Like `_hits`, the head noun exact and the other words in either gender."""
+    name = _name_words(product)
+    return sum(_found(w, name, inflect=w != head) for w in words)
 
 
 def name_hits(text: str, product: Product) -> int:
@@ -329,8 +360,24 @@ def name_hits(text: str, product: Product) -> int:
     return _hits(words, product)
 
 
+# Units of a size ("olla de 6 litros" is the "Olla a presión 6 L"): the number is matched
+# as a size (`sizes`), the unit word is not a product word.
+_UNITS = frozenset(
+    {
+        "l", "lt", "lts", "litro", "ml", "cc", "kg", "kilo", "gramo", "gr", "g", "cm", "mm",
+        "m", "mt", "mts", "metro", "pulgada", "pulg", "onza", "oz", "libra", "lb", "w", "watt",
+        "vatio", "v", "voltio", "gb", "tb", "mah",
+    }
+)  # fmt: skip
+
+
 def _content(text: str) -> list[str]:
-    return [w for w in terms(text) if not w.isdigit()]
+    return [w for w in terms(text) if not w.isdigit() and w not in _UNITS]
+
+
+def content_words(text: str) -> list[str]:
+    """The words of `text` that name a thing: no filler, numbers or units of a size."""
+    return _content(text)
 
 
 def best_name_match(text: str, shown: Sequence[Product]) -> Product | None:
@@ -339,7 +386,7 @@ def best_name_match(text: str, shown: Sequence[Product]) -> Product | None:
     if not words or not shown:
         return None
 
-    scores = sorted(((_hits(words, p), i) for i, p in enumerate(shown)), reverse=True)
+    scores = sorted(((_hits(words, p, inflect=True), i) for i, p in enumerate(shown)), reverse=True)
     top = scores[0][0]
     if top == 0 or (len(scores) > 1 and scores[1][0] == top):
         return None
@@ -347,7 +394,7 @@ def best_name_match(text: str, shown: Sequence[Product]) -> Product | None:
     # A shared word is not a reference when the request names another thing: "un tapete
     # de baño" after "Toalla de baño" shares "baño" but its head noun is "tapete".
     head = next((w for w in words if w not in PACKAGING and w not in _LEAD_ADJECTIVES), words[0])
-    if not _hits([head], best) and top / len(words) < 0.67:
+    if not _hits([head], best, inflect=True) and top / len(words) < 0.67:
         return None
     return best
 
@@ -381,7 +428,7 @@ class Focus:
     available: bool = True
 
 
-def _related(words: list[str], product: Product) -> int:
+def _related(words: list[str], product: Product, *, inflect: bool = False) -> int:
     """Content words of the request found in the product's name, category or description."""
     text = [
         _singular(w)
@@ -389,7 +436,31 @@ def _related(words: list[str], product: Product) -> int:
             r"[a-zñ0-9]+", fold(f"{product.name} {product.category} {product.description}")
         )
     ]
-    return sum(_found(w, text) for w in words)
+    return sum(_found(w, text, inflect=inflect) for w in words)
+
+
+# Adjectives that describe any product and distinguish none: a request "bicicleta normal"
+# is not a kind of bicycle the shop lacks.
+_GENERIC = frozenset(
+    {
+        "normal", "sencillo", "sencilla", "comun", "corriente", "bonito", "bonita", "lindo",
+        "linda", "original", "economico", "economica", "chevere", "basico", "basica",
+        "cualquiera", "tipo", "clase", "marca", "modelo", "referencia", "calidad",
+    }
+)  # fmt: skip
+# The request's purpose ("para mi niño", "pa la casa") is not an attribute of the product.
+_PURPOSE = re.compile(r"\b(?:para|pa|por)\b.*$")
+
+
+def _modifiers(query: str, head: str) -> list[str]:
+    """The content words after the head noun that describe the thing asked for:
+    "eléctricas" in "bicicletas eléctricas" (no sizes, packaging or purpose)."""
+    words = _content(_PURPOSE.sub("", fold(query)))
+    if head not in words:
+        return []
+    after = words[words.index(head) + 1 :]
+    skip = PACKAGING | _PRICE_WORDS | _LEAD_ADJECTIVES | _GENERIC
+    return [w for w in after if w not in skip and w not in _ORDINALS]
 
 
 def focus(query: str, found: Sequence[Product], *, phrase: bool) -> Focus:
@@ -405,20 +476,35 @@ def focus(query: str, found: Sequence[Product], *, phrase: bool) -> Focus:
     words = [w for w in _content(query) if w not in _PRICE_WORDS and w not in _ORDINALS]
     if not found or not words:
         return Focus(list(found))
-    related = [p for p in found if _related(words, p) > 0]
+    related = [p for p in found if _related(words, p, inflect=True) > 0]
     if not related:
         return Focus(list(found), available=not phrase)
     head = next((w for w in words if w not in PACKAGING and w not in _LEAD_ADJECTIVES), words[0])
-    coverage = max(_hits(words, p) for p in related) / len(words)
-    if phrase and not any(_hits([head], p) for p in related) and coverage < 0.67:
+    coverage = max(_modifier_hits(words, head, p) for p in related) / len(words)
+    with_head = [p for p in related if _hits([head], p)]
+    if phrase and not with_head and coverage < 0.67:
         return Focus(related, available=False)
+    if with_head:
+        # "tenis talla 40": the boots size 40 and the 40-cm teddy share a word, not the thing.
+        related = with_head
+        # "bicicletas eléctricas": bicycles exist, but none is electric while other products
+        # are: the shop does not sell that kind; its bicycles are only similar.
+        others = [p for p in found if p not in with_head]
+        lacking = [
+            m
+            for m in _modifiers(query, head)
+            if not any(_related([m], p, inflect=True) for p in with_head)
+            and any(_related([m], p, inflect=True) for p in others)
+        ]
+        if phrase and lacking:
+            return Focus(with_head, available=False)
     numbers = sizes(query)  # "talla 40", "6 litros", "fierro de 1/2"
 
     def fit(p: Product) -> tuple[int, int, int]:
         # Name words asked for, sizes asked for, then fewer sizes nobody asked for ("6 x 1"
         # is the 6 x 1 screw, not the 6 x 1 5/8 one).
         extra = [n for n in re.findall(r"\d+", fold(p.name)) if n not in numbers]
-        return _hits(words, p), _hits(numbers, p), -len(extra) if numbers else 0
+        return _modifier_hits(words, head, p), _hits(numbers, p), -len(extra) if numbers else 0
 
     scored = sorted(((fit(p), -i, p) for i, p in enumerate(related)), reverse=True)
     best = scored[0][0]

@@ -27,7 +27,12 @@ _LEAD = re.compile(
     r"conforme|entendido|proceda|procedan|favor|requerimos|necesitamos|las|los|ya|"
     r"cot[ií]ceme|cotizar|me podr[ií]a cotizar|necesito cotizar|precio de|"
     r"agr[eé]gueme|agr[eé]guele|agr[eé]guenme|p[oó]ngame|p[oó]ngale|m[aá]ndeme|m[aá]ndenme|"
-    r"s[uú]mele|an[oó]teme|sep[aá]reme|reg[aá]leme|d[eé]nme|env[ií]enos|tr[aá]igame)\b[\s,:!.]*",
+    r"s[uú]mele|an[oó]teme|sep[aá]reme|reg[aá]leme|d[eé]nme|env[ií]enos|tr[aá]igame|"
+    # Discourse fillers of spoken-style messages ("vea le cuento es que necesito…", "ah qué
+    # pena, entonces…", "espere, me faltó el pegamento"): not product words.
+    r"vea|mire|f[ií]jese|f[ií]jate|oiga|[oó]igame|le cuento|les cuento|te cuento|es que|"
+    r"qu[eé] pena|que pesar|qu[eé] l[aá]stima|l[aá]stima|espere|esp[eé]reme|un momento|"
+    r"me falt[oó]|se me pas[oó]|se me olvidaba|como|unos|unas|ahora|tambien)\b[\s,:!.]*",
     re.IGNORECASE,
 )
 # A leading quantity ("4 bombillos", "dos traperos", "media docena de", "un par de"); a
@@ -100,6 +105,10 @@ def split_items(text: str) -> list[Item]:
                 items[-1] = Item(quantity, items[-1].words)
             else:  # "ya, uno, y …": of the product just shown
                 items.append(Item(quantity, ""))
+        elif quantity is not None and not any(ch.isdigit() for ch in words):
+            # "dame 3 de esas y …", "deme los 3 que tiene y …": the product just shown or
+            # offered, with this count.
+            items.append(Item(quantity, ""))
         elif items and quantity is not None and any(ch.isdigit() for ch in words):
             # "50 fierros de 1/2 y 80 de 3/8": the second shares the first one's noun.
             head = _SIZE_TAIL.sub("", items[-1].words)
@@ -136,3 +145,31 @@ def order_quantity(text: str) -> int | None:
     counts = [find_quantity(m.group(1)) for m in _COUNT.finditer(fold(text or ""))]
     counts = [c for c in counts if c is not None]
     return counts[0] if counts else None
+
+
+# A product asked for in a message that also gives buyer data ("soy Natalia, quiero una
+# licuadora", "quiero un secador para que me lo manden a la Circular 1 # 70-45"): from the
+# buying verb to where the data begin.
+_BUYING = re.compile(
+    r"\b(?:quiero|quisiera|necesito|busco|me\s+(?:das|da|vendes|vende|mandas|manda|env[ií]as|"
+    r"regalas)|dame|deme|d[eé]me|m[aá]ndame|m[aá]ndeme|me\s+llevo|llevo|compro|pido)\b",
+    re.IGNORECASE,
+)
+_DATA_START = re.compile(
+    r"\s*(?:\b(?:para\s+que\s+(?:me|nos)\s+(?:lo|la|los|las)|que\s+me\s+(?:lo|la|los|las)|"
+    r"me\s+(?:lo|la|los|las)\s+(?:mandan|manda|env[ií]an|env[ií]a|traen|llevan)|"
+    r"(?:env[ií]ar|mandar|llevar)(?:lo|la|los|las)?\s+a|a\s+(?:la\s+)?direcci[oó]n|"
+    r"a\s+nombre\s+de|mi\s+(?:nombre|c[eé]dula|cel|celular|tel[eé]fono|n[uú]mero|"
+    r"direcci[oó]n|correo|barrio)|soy|me\s+llamo|c\.?\s?c\.?|c[eé]dula|cel|celular|"
+    r"barrio)\b|[,;.]|\d{6,}|\S+@\S+).*$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def product_request(text: str) -> str:
+    """The product part of a message that also gives buyer data, or "" when none."""
+    match = _BUYING.search(text or "")
+    if match is None:
+        return ""
+    request = _DATA_START.sub("", text[match.start() :]).strip()
+    return request if [w for w in terms(_strip_lead(request)) if not w.isdigit()] else ""

@@ -9,6 +9,7 @@ Media (`MediaUrl0`, `MediaContentType0`…) and quick-reply answers (`ButtonPayl
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Response
@@ -104,6 +105,7 @@ async def whatsapp(form: TwilioFormDep, services: ServicesDep) -> Response:
         for i in range(msg.NumMedia)
     ]
     timeout_s = services.settings.webhook_store_timeout_s
+    t0 = time.perf_counter()
     try:
         created = await asyncio.wait_for(
             run_in_threadpool(_store, services, msg, media), timeout=timeout_s
@@ -124,9 +126,16 @@ async def whatsapp(form: TwilioFormDep, services: ServicesDep) -> Response:
         provider="twilio",
         duplicate=str(not created).lower(),
     )
+    store_s = time.perf_counter() - t0
+    services.metrics.observe(m.STAGE, "Stage latency", store_s, stage="store")
     if created:
         services.worker.notify()
-    log.info("twilio.inbound_stored", message_sid=msg.MessageSid, duplicate=not created)
+    log.info(
+        "twilio.inbound_stored",
+        message_sid=msg.MessageSid,
+        duplicate=not created,
+        store_ms=round(store_s * 1000, 1),
+    )
     return Response(content=EMPTY_TWIML, media_type="application/xml")
 
 

@@ -349,3 +349,89 @@ def test_the_same_kind_in_another_size_is_the_other_product(
         "Tornillo drywall 6 x 1 pulgada caja x 100": 5,
         "Tornillo drywall 6 x 1 5/8 pulgada caja x 100": 6,  # 3 twice
     }
+
+
+def test_closing_after_a_quote_with_a_count_takes_that_count(
+    sales_shop: SalesShop, session: Session
+) -> None:
+    quote = run_action(
+        ActionBuscarProducto(),
+        make_tracker(
+            "solo la licuadora oster, 3 unidades",
+            intent="consultar_inventario",
+            entities={"producto": "licuadora oster", "cantidad": "3"},
+        ),
+    )
+    assert "¿Te agrego 3?" in quote.text
+    events = _bot(quote.facts, "action_buscar_producto")
+    run_action(
+        ActionConfirmarPedido(),
+        make_tracker("eso es todo", intent="confirmar_pedido", events=events),
+    )
+    assert _cart(session) == {"Licuadora Oster 3 velocidades": 3}
+
+
+def test_a_count_of_the_quoted_product_and_another_item_in_one_message(
+    sales_shop: SalesShop, session: Session
+) -> None:
+    events = _quoted(sales_shop, "licuadora")
+    run_action(
+        ActionAgregarProducto(),
+        make_tracker(
+            "dame 2 de esas y un termo acero",
+            intent="comprar",
+            events=events,
+            slots={"productos_mostrados": [sales_shop.products["licuadora"].id]},
+        ),
+    )
+    assert _cart(session) == {
+        "Licuadora Oster 3 velocidades": 2,
+        "Termo acero inoxidable 750 ml": 1,
+    }
+
+
+def test_taking_a_stock_offer_and_adding_another_item_in_one_message(
+    sales_shop: SalesShop, session: Session
+) -> None:
+    first = run_action(
+        ActionAgregarProducto(), make_tracker("quiero 10 licuadoras", intent="comprar")
+    )
+    events = _bot(first.facts, "action_agregar_producto")
+    run_action(
+        ActionAgregarProducto(),
+        make_tracker(
+            "ya, deme las 4 que tiene y 2 camisetas rojas", intent="comprar", events=events
+        ),
+    )
+    assert _cart(session) == {
+        "Licuadora Oster 3 velocidades": 4,
+        "Camiseta básica roja talla M": 2,
+    }
+
+
+def test_spoken_fillers_are_not_items(sales_shop: SalesShop, session: Session) -> None:
+    text = "ah qué pena, entonces dame un termo acero y espere, me faltó una camiseta roja"
+    reply = run_action(ActionAgregarProducto(), make_tracker(text, intent="comprar"))
+    assert _cart(session) == {
+        "Termo acero inoxidable 750 ml": 1,
+        "Camiseta básica roja talla M": 1,
+    }
+    assert "no lo tenemos" not in reply.text
+
+
+def test_a_product_asked_for_with_the_buyers_data_is_added_and_the_data_kept(
+    sales_shop: SalesShop, session: Session
+) -> None:
+    text = (
+        "Hola, quiero una licuadora oster para que me la manden a la Circular 1 # 70-45"
+        " apto 301, barrio Laureles"
+    )
+    reply = run_action(ActionGuardarDatos(), make_tracker(text, intent="informar_datos"))
+    assert _cart(session) == {"Licuadora Oster 3 velocidades": 1}
+    assert reply.slots["barrio"] == "Laureles" and "70-45" in reply.slots["direccion"]
+    named = run_action(
+        ActionGuardarDatos(),
+        make_tracker("Hola, soy Natalia Giraldo, quiero 2 termos acero", intent="informar_datos"),
+    )
+    assert named.slots["nombre"] == "Natalia Giraldo"
+    assert _cart(session)["Termo acero inoxidable 750 ml"] == 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from actions.services.buyer_data import parse_buyer_data
-from actions.services.items import Item, is_multi_item, split_items
+from actions.services.items import Item, is_multi_item, product_request, split_items
 
 
 @pytest.mark.parametrize(
@@ -102,3 +102,41 @@ def test_a_run_on_message_without_commas_is_split_at_each_my_field() -> None:
 def test_leftover_connectors_are_nobodys_name() -> None:
     found = parse_buyer_data("mi correo es ana@x.com y mi celular 3001234567", region="PE")
     assert "nombre" not in found
+
+
+def test_an_email_refusal_with_a_filler_word_is_no_name() -> None:
+    assert parse_buyer_data("todavía no tengo correo", requested="email") == {"email": "no tengo"}
+
+
+def test_a_run_on_message_with_the_and_in_the_barrio_labels() -> None:
+    text = (
+        "bueno mi nombre es Luz Dary Montoya la cedula es 43512876 el celular 3507781245"
+        " correo no tengo y la direccion es calle 97 # 42-16 segundo piso en el barrio"
+        " Santa Cruz"
+    )
+    assert parse_buyer_data(text, requested="nombre") == {
+        "nombre": "Luz Dary Montoya",
+        "cedula": "43512876",
+        "telefono": "+573507781245",
+        "email": "no tengo",
+        "direccion": "calle 97 # 42-16 segundo piso",
+        "barrio": "Santa Cruz",
+    }
+
+
+def test_the_product_part_of_a_message_with_data() -> None:
+    assert product_request("Hola, soy Natalia Giraldo, quiero una licuadora oster") == (
+        "quiero una licuadora oster"
+    )
+    text = "quiero un secador remington para que me lo manden a la Circular 1 # 70-45, Laureles"
+    assert product_request(text) == "quiero un secador remington"
+    assert product_request("me llamo Ana, cc 52123456") == ""
+
+
+def test_fillers_and_references_in_several_items() -> None:
+    text = "vea le cuento es que necesito una olla arrocera y ah que pena, dame 3 de esas"
+    assert split_items(text) == [Item(1, "olla arrocera"), Item(3, "")]
+    assert split_items("ya, deme los 3 que tiene y 2 rodillos") == [
+        Item(3, ""),
+        Item(2, "rodillos"),
+    ]

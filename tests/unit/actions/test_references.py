@@ -67,3 +67,55 @@ def test_a_size_the_shown_product_lacks_is_not_a_reference_to_it() -> None:
     assert resolve_reference("y 3 cajas de los de 1 5/8", screw) is None
     for text in ("dame 2", "esa", "quiero 2 de esas", "la de 1 pulgada"):
         assert resolve_reference(text, screw) is screw[0], text
+
+
+def _p(i: int, name: str, category: str = "", description: str = "") -> Product:
+    return Product(
+        id=i, name=name, category=category, description=description, price=10000, stock=5
+    )
+
+
+def test_an_adjective_in_the_other_gender_still_points_at_the_product() -> None:
+    shown = [
+        _p(1, "Gafas de sol aviador dorado"),
+        _p(2, "Gafas de sol polarizadas negras unisex"),
+        _p(3, "Gafas de natación antiempañantes"),
+    ]
+    found = resolve_reference("las doradas", shown)
+    assert found is not None and found.id == 1
+    found = resolve_reference("las negras", shown)
+    assert found is not None and found.id == 2
+
+
+def test_a_head_noun_match_drops_products_that_only_share_a_size_or_a_word() -> None:
+    found = [
+        _p(1, "Botas de caucho amarillas talla 40"),
+        _p(2, "Peluche oso 40 cm café"),
+        _p(3, "Tenis running hombre Velox talla 40"),
+    ]
+    result = focus("tenis talla 40", found, phrase=True)
+    assert [p.id for p in result.products] == [3] and result.available
+
+
+def test_a_kind_the_shop_lacks_is_not_available_and_its_nearest_are_labelled_similar() -> None:
+    found = [
+        _p(1, "Estufa eléctrica 2 puestos Imusa"),
+        _p(2, "Bicicleta todoterreno rin 29 21 cambios"),
+        _p(3, "Bicicleta infantil rin 16 con auxiliares"),
+        _p(4, "Extensión eléctrica 3 m con 3 tomas"),
+    ]
+    result = focus("bicicletas eléctricas", found, phrase=True)
+    assert not result.available and [p.id for p in result.products] == [2, 3]
+    # A purpose or a generic adjective is no kind: the bicycles are the answer.
+    for query in ("bicicleta normal para adulto", "bicicleta para mi hijo eléctrico"):
+        result = focus(query, found, phrase=True)
+        assert result.available and {p.id for p in result.products} == {2, 3}
+
+
+def test_a_word_that_only_begins_a_longer_name_word_is_another_thing() -> None:
+    found = [
+        _p(1, "Colchoneta para yoga 6 mm morada"),
+        _p(2, "Juego de sábanas doble 144 hilos gris"),
+    ]
+    assert not focus("colchones dobles", found, phrase=True).available
+    assert terms("unas bandas elásticas") == ["banda", "elastica"]
