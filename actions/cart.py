@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import Any
 
@@ -40,6 +41,26 @@ _REMOVE = re.compile(
     r"menos|cancela|ya no|no quiero|sin el|sin la|sin los|sin las|deja solo|dejame solo)\b"
 )
 _MORE = re.compile(r"\b(mas|otr[oa]s?|adicional(es)?|extra)\b")
+_EACH = re.compile(
+    r"\bde cada (?:uno|una|color|tipo|tamano|talla|modelo|sabor|clase|referencia|medida)\b"
+)
+
+
+def each_of(text: str, shown: list[Product]) -> list[Product]:
+    """The shown products "uno de cada color" asks for: the first one shown and the others
+    of its kind (at least half of their name words shared), [] when not asked."""
+    if len(shown) < 2 or not _EACH.search(catalog.fold(text)):
+        return []
+
+    def words(p: Product) -> set[str]:
+        return set(catalog.terms(p.name))
+
+    first = words(shown[0])
+    return [p for p in shown if len(words(p) & first) >= 0.5 * len(words(p) | first)]
+
+
+# "entonces solo la pistola nomás": that line stays, the others go.
+_ONLY = re.compile(r"\b(solo|solamente|unicamente|nomas|no mas)\b")
 # Words that set a line's quantity instead of adding to it (unless "más"/"otro" is said).
 _SET = re.compile(
     r"^(?!.*\b(mas|otr[oa]s?|adicional(es)?|extra)\b).*\b(mejor|que sean|cambia|cambialo|"
@@ -141,6 +162,14 @@ class ActionAgregarProducto(TurnAction):
             return take_offer(
                 turn, dispatcher, self.name(), offer[0], order_quantity(text) or offer[1]
             )
+        each = each_of(text, shown_products(turn, tracker))
+        if each:  # "un rollo de cada color" after the red and the black cable
+            count = order_quantity(text) or 1
+            many = add_many(
+                turn, dispatcher, self.name(), [Item(count, p.name) for p in each], each
+            )
+            if many is not None:
+                return many
         if multi:
             shown = shown_products(turn, tracker)
             if offer is not None:  # "deme los 3 que tiene y 2 rodillos": the offered one
@@ -282,6 +311,8 @@ def add_many(
     for item, product, candidates, available in picks:
         wanted = item.quantity or 1
         if product is None:
+            if not item.words:  # "2 bolsas" with nothing shown: no product to count
+                continue
             if not available or not candidates:
                 lines.append(f"• «{item.words}»: no lo tenemos 😕")
                 continue
@@ -485,6 +516,8 @@ class ActionQuitarProducto(TurnAction):
             text, in_cart
         )
         removing = bool(_REMOVE.search(catalog.fold(text)))
+        if product is not None and not removing and _ONLY.search(catalog.fold(text)):
+            return keep_only(turn, dispatcher, self.name(), order, product, text)
         if product is None and not removing and _names_other_product(turn, text, in_cart):
             # "aguanta, me faltó algo: dos pocillos mug" names a product that is not in the
             # cart and does not ask to remove: it is one more line.
@@ -544,3 +577,41 @@ class ActionQuitarProducto(TurnAction):
         else:
             say(dispatcher, self.name(), f"{done}\n{order_text(order)}", facts)
         return []
+
+
+def keep_only(
+    turn: Turn,
+    dispatcher: CollectingDispatcher,
+    action: str,
+    order: Order,
+    product: Product,
+    text: str,
+) -> Events:
+    """ "solo la pistola, es todo": keep `product`'s line (with the count said, if any),
+    remove the other lines; a message that also closes the order goes on to the summary."""
+    from actions.interpret import is_done  # interpret builds on this module
+
+    for item in [i for i in order.items if i.product_id != product.id]:
+        orders.remove_item(session=turn.session, order=order, product_id=item.product_id)
+    amount = order_quantity(text.replace(product.name, " "))
+    if amount is not None and amount > 0:
+        with contextlib.suppress(orders.InsufficientStockError):  # the line keeps its count
+            orders.set_quantity(
+                session=turn.session, order=order, product_id=product.id, quantity=amount
+            )
+    orders.recompute_total(session=turn.session, order=order)
+    line = next(i for i in order.items if i.product_id == product.id)
+    facts = {
+        "products": [catalog.product_fact(product)],
+        "quantities": [line.quantity],
+        "order": orders.order_facts(order),
+    }
+    events: Events = [SlotSet("pedido_id", float(order.id))]
+    if is_done(text):
+        return [*events, FollowupAction("action_confirmar_pedido")]
+    reply = (
+        f"Listo, dejé solo {line.quantity} × {product.name}."
+        f" Tu pedido va en {pesos(order.total)}. ¿Quieres algo más?"
+    )
+    say(dispatcher, action, reply, facts)
+    return events

@@ -36,6 +36,7 @@ from actions.catalog import (
     shown_products,
 )
 from actions.services import catalog
+from actions.services.items import product_request
 from actions.services.quantities import find_quantity
 from actions.turn import Turn, TurnAction, latest_text
 
@@ -164,6 +165,10 @@ def ground(
     if offered or (shown and not done and refers_to_shown(text, shown)):
         return _follow("action_agregar_producto", "reference", tracker)
     if not done and catalog_query(turn, text):
+        return _follow("action_buscar_producto", "catalog", tracker)
+    request = product_request(text) if not done else ""
+    if request and request != text and catalog_query(turn, request):
+        # "Hola, soy Rosa Quispe, quería un tanque de agua Rotoplas": the request in it.
         return _follow("action_buscar_producto", "catalog", tracker)
     if callable(response):
         return response()

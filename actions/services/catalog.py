@@ -32,7 +32,8 @@ _STOP_WORDS = """a al con de del el en la las lo los mi para por sin su un una u
     llevalo llevala mandame enviame anotame apuntame echame mandeme deme regalame separame
     esos esas estos estas aquel aquella ponle mejor entonces pues tambien porfavor plis
     ya nomas noma gusta gustan encanta mandas manda envias apartas aparta separas separa
-    llevas lleva quieres quiere please pls xfa todo toda todos nada seria sería"""
+    llevas lleva quieres quiere please pls xfa todo toda todos nada seria sería
+    ah ahh uy ay eh oh es son vea mire oiga"""
 _STOP = frozenset(_STOP_WORDS.split())
 
 

@@ -15,7 +15,7 @@ from actions.services.quantities import find_quantity
 
 _SPLIT = re.compile(r"\s*(?:[,;+\n]|\s+y\s+|\s+e\s+|\s+m[aá]s\s+|\s+tambi[eé]n\s+)\s*", re.I)
 _LEAD = re.compile(
-    r"^(?:hola|buenas|buenos d[ií]as|buenas tardes|buenas noches|buen d[ií]a|porfa|"
+    r"^(?:hola|buenos d[ií]as|buenas tardes|buenas noches|buen d[ií]a|buenas|porfa|"
     r"por favor|me (?:mandas|manda|env[ií]as|regalas|das|pones|agregas|vendes|separas)|"
     r"m[aá]ndame|m[aá]ndeme|quiero|quisiera|queria|quer[ií]a|dame|deme|d[eé]me|"
     r"agr[eé]game|agrega|agregue|ponme|p[oó]ngame|ponle|[eé]chame|necesito|necesitamos|"
@@ -74,11 +74,29 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _SIZE_TAIL = re.compile(r"\s+(?:de\s+)?\d.*$")
 
 
+# A run-on list without commas ("un grifo para el lavatorio una llave de paso tres cintas
+# teflón"): a count word after a word that is not "de"/"x"/"talla"… starts a new item.
+_RUN_ON = re.compile(
+    r"(?<=[a-zñáéíóú])(?<!\bde)(?<!\bx)(?<!\ba)(?<!\bcon)(?<!\bpor)(?<!\btalla)(?<!\bcada)"
+    r"\s+(?=(?:una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|doce|veinte)\s+"
+    r"(?!de\b|por\b|x\b|metros?\b|litros?\b|kilos?\b|cm\b|mm\b|pulgadas?\b)"
+    r"[a-zñáéíóú]{3,})",
+    re.IGNORECASE,
+)
+# Chatter between the items of a spoken-style message ("estoy arreglando el baño").
+_CHATTER = re.compile(
+    r"^(?:estoy|estamos|ando|andamos|voy|vamos|tengo|tenemos|es|son|era|fue|sería|seria|"
+    r"hice|hago|hay que|ten[ií]a|tenia|queremos arreglar|arreglando)\b",
+    re.IGNORECASE,
+)
+
+
 def _pieces(text: str) -> list[str]:
     """The comma/"y" pieces of the sentences that ask for quantities (all when none do)."""
     sentences = [s for s in _SENTENCE.split(text or "") if s.strip()]
     counted = [s for s in sentences if find_quantity(_strip_lead(s)) is not None]
-    return [p for s in (counted or sentences) for p in _SPLIT.split(s)]
+    pieces = [p for s in (counted or sentences) for p in _SPLIT.split(s)]
+    return [q for p in pieces for q in _RUN_ON.split(p)]
 
 
 def split_items(text: str) -> list[Item]:
@@ -86,7 +104,7 @@ def split_items(text: str) -> list[Item]:
     items: list[Item] = []
     for raw in _pieces(text):
         part = _strip_lead(raw)
-        if not part:
+        if not part or _CHATTER.match(part):
             continue
         lead = _LEADING_QUANTITY.match(part)
         quantity = find_quantity(lead.group()) if lead else None
@@ -151,7 +169,7 @@ def order_quantity(text: str) -> int | None:
 # licuadora", "quiero un secador para que me lo manden a la Circular 1 # 70-45"): from the
 # buying verb to where the data begin.
 _BUYING = re.compile(
-    r"\b(?:quiero|quisiera|necesito|busco|me\s+(?:das|da|vendes|vende|mandas|manda|env[ií]as|"
+    r"\b(?:quiero|quisiera|quer[ií]a|necesito|necesitaba|busco|buscaba|me\s+(?:das|da|vendes|vende|mandas|manda|env[ií]as|"
     r"regalas)|dame|deme|d[eé]me|m[aá]ndame|m[aá]ndeme|me\s+llevo|llevo|compro|pido)\b",
     re.IGNORECASE,
 )

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from actions.cart import ActionAgregarProducto
+from actions.cart import ActionAgregarProducto, ActionQuitarProducto
 from actions.catalog import ActionBuscarProducto
 from actions.checkout import ActionConfirmarPedido, ActionGuardarDatos
 from actions.checkout_form import ValidateDatosClienteForm
@@ -435,3 +435,25 @@ def test_a_product_asked_for_with_the_buyers_data_is_added_and_the_data_kept(
     )
     assert named.slots["nombre"] == "Natalia Giraldo"
     assert _cart(session)["Termo acero inoxidable 750 ml"] == 2
+
+
+def test_only_that_one_keeps_the_line_and_closes(sales_shop: SalesShop, session: Session) -> None:
+    run_action(
+        ActionAgregarProducto(),
+        make_tracker("mándame un termo acero y 2 camisetas rojas", intent="comprar"),
+    )
+    reply = run_action(
+        ActionQuitarProducto(),
+        make_tracker("ah ya, entonces solo el termo nomás, es todo", intent="quitar_producto"),
+    )
+    assert _cart(session) == {"Termo acero inoxidable 750 ml": 1}
+    assert _followup(reply.events) == "action_confirmar_pedido"
+
+
+def test_one_of_each_colour_of_the_list_just_shown(sales_shop: SalesShop, session: Session) -> None:
+    shown = [sales_shop.products[k].id for k in ("camiseta_roja", "camiseta_azul", "termo_dep")]
+    run_action(
+        ActionAgregarProducto(),
+        make_tracker("una de cada color", intent="comprar", slots={"productos_mostrados": shown}),
+    )
+    assert _cart(session) == {"Camiseta básica roja talla M": 1, "Camiseta básica azul talla M": 1}

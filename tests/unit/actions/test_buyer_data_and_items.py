@@ -140,3 +140,19 @@ def test_fillers_and_references_in_several_items() -> None:
         Item(3, ""),
         Item(2, "rodillos"),
     ]
+
+
+def test_a_run_on_list_without_commas_is_cut_at_each_count_word() -> None:
+    text = (
+        "buenas tardes mire estoy arreglando el baño y necesito un grifo para el lavatorio"
+        " una llave de paso de media tres cintas teflon y dos siliconas blancas antihongos"
+    )
+    assert split_items(text) == [
+        Item(1, "grifo para el lavatorio"),
+        Item(1, "llave de paso de media"),
+        Item(3, "cintas teflon"),
+        Item(2, "siliconas blancas antihongos"),
+    ]
+    # Sizes and counts inside one item stay with it.
+    assert split_items("dame un par de guantes talla dos") == [Item(2, "guantes talla dos")]
+    assert split_items("quiero una olla de 6 litros") == [Item(1, "olla de 6 litros")]
