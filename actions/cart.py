@@ -135,14 +135,25 @@ class ActionAgregarProducto(TurnAction):
         return [SlotSet("cantidad", None)]
 
     def handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+        from actions.interpret import is_done  # interpret builds on this module
+
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         offers = pending_offers(tracker)
+        said = latest_text(tracker)
+        if not offers and is_done(said) and not catalog.content_words(said):
+            current = open_order(turn)
+            if current is not None and current.items:  # "ahora sí, es todo": the summary
+                return [FollowupAction("action_confirmar_pedido")]
         if intent == "afirmar":
             if len(offers) > 1:
                 return take_offers(turn, dispatcher, self.name(), offers)
             if offers:
                 return take_offer(turn, dispatcher, self.name(), *offers[0])
-            if last_bot_payload(tracker)[0] == self.name():  # "¿Quieres algo más?" → "sí"
+            if last_bot_payload(tracker)[0] == self.name() or (
+                # A bare "sí" to a question that offered nothing ("¡Listo! Dime qué más
+                # necesitas.") never adds the last product again.
+                not catalog.content_words(said) and _last_bot_offered_nothing(tracker)
+            ):
                 dispatcher.utter_message(response="utter_que_mas")
                 return []
         text = latest_text(tracker)
@@ -246,6 +257,21 @@ class ActionAgregarProducto(TurnAction):
         return [SlotSet("pedido_id", float(order.id)), SlotSet("productos_mostrados", [product.id])]
 
 
+def _last_bot_offered_nothing(tracker: Tracker) -> bool:
+    """True when the bot spoke since the shopper's previous message, with no facts."""
+    if last_bot_payload(tracker) != (None, {}):
+        return False
+    seen_user = False
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "user":
+            if seen_user:
+                return False
+            seen_user = True
+        elif seen_user and event.get("event") == "bot":
+            return True
+    return False
+
+
 def _names_other_product(turn: Turn, text: str, in_cart: list[Product]) -> bool:
     """True when `text` names a catalog product that is not in the cart."""
     if not [w for w in catalog.terms(text) if not w.isdigit()]:
@@ -270,14 +296,16 @@ def _pick(
     ref = catalog.resolve_reference(words, shown) if shown else None
     if ref is not None and all(catalog.name_hits(w, ref) for w in catalog.content_words(words)):
         return ref, [ref], True
+    kind = catalog.size_of_shown(words, shown) if shown and ref is None else None
+    query = kind or words  # "la de 5" after the 8 m tape measure: the 5 m one
     found = catalog.search_products(
-        session=turn.session, shop_id=turn.shop.id, query=words, searcher=turn.searcher(), k=5
+        session=turn.session, shop_id=turn.shop.id, query=query, searcher=turn.searcher(), k=5
     )
-    focused = catalog.focus(words, found, phrase=True)
+    focused = catalog.focus(query, found, phrase=True)
     if not focused.available:
         return None, focused.products, False
     products = focused.products
-    single = products[0] if len(products) == 1 else catalog.best_name_match(words, products)
+    single = products[0] if len(products) == 1 else catalog.best_name_match(query, products)
     return single, products, True
 
 

@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.respond import pesos, say
 from actions.services import catalog
 from actions.services.buyer_data import bare_field
-from actions.services.items import is_multi_item, order_quantity
+from actions.services.items import is_multi_item, order_quantity, split_items
 from actions.services.quantities import find_quantity
 from actions.turn import Turn, TurnAction, entity, latest_text
 from db.models import Product
@@ -333,6 +333,11 @@ class ActionBuscarProducto(TurnAction):
             from actions.cart import ActionAgregarProducto  # cart builds on this module
 
             return ActionAgregarProducto().handle(turn, dispatcher, tracker)
+        items = split_items(text) if is_multi_item(text) else []
+        if any(i.quantity for i in items):  # "¿Me cotiza 50 fierros de 1/2 y 80 de 3/8?"
+            quoted = quote_many(turn, dispatcher, self.name(), items, tracker)
+            if quoted is not None:
+                return quoted
         selection = select_products(turn, tracker)
         products = selection.products
         if not products and _answers_data(text, tracker):
@@ -374,3 +379,63 @@ class ActionBuscarProducto(TurnAction):
             return [SlotSet("productos_mostrados", [p.id])]
         say(dispatcher, self.name(), options_text(products, "Esto es lo que tenemos:"), facts)
         return [SlotSet("productos_mostrados", [p.id for p in products])]
+
+
+def quote_many(
+    turn: Turn,
+    dispatcher: CollectingDispatcher,
+    action: str,
+    items: list[Any],
+    tracker: Tracker,
+) -> list[dict[str, Any]] | None:
+    """Quote every item of a several-items question, each with the count asked (or what
+    there is), and offer them all: "sí" / "Conforme, proceda" takes every offer."""
+    from actions.cart import _pick  # cart builds on this module
+
+    turn.session.commit()  # the search reads with its own session (SQLite write lock)
+    shown = shown_products(turn, tracker)
+    lines: list[str] = []
+    mentioned: list[dict[str, Any]] = []
+    offers: list[dict[str, int]] = []
+    subtotals: list[int] = []
+    total = 0
+    for item in items:
+        if not item.words:
+            continue
+        product, candidates, available = _pick(turn, item.words, shown)
+        if product is None:
+            if not available or not candidates:
+                lines.append(f"• «{item.words}»: no lo tenemos 😕")
+            else:
+                names = ", ".join(f"{p.name} ({pesos(p.price)})" for p in candidates)
+                lines.append(f"• «{item.words}»: tengo varias opciones: {names}")
+                mentioned += [catalog.product_fact(p) for p in candidates]
+            continue
+        mentioned.append(catalog.product_fact(product))
+        wanted = item.quantity or 1
+        if product.stock <= 0:
+            lines.append(f"• {product.name}: agotado por ahora 😕")
+            continue
+        count = min(wanted, product.stock)
+        short = f" (solo tenemos {product.stock})" if count < wanted else ""
+        lines.append(
+            f"• {count} × {product.name} a {pesos(product.price)} c/u ="
+            f" {pesos(count * product.price)}{short}"
+        )
+        offers.append({"product_id": product.id, "quantity": count})
+        subtotals.append(count * product.price)
+        total += count * product.price
+    if not mentioned:
+        return None
+    if offers:
+        lines.append(f"Total: {pesos(total)}. ¿Te los anoto en el pedido?")
+    facts: dict[str, Any] = {
+        "products": mentioned,
+        "quantities": [o["quantity"] for o in offers],
+        "subtotals": subtotals,
+        "total": total,
+    }
+    if offers:
+        facts["offer"], facts["offers"] = offers[0], offers
+    say(dispatcher, action, "\n".join(["Te cotizo:", *lines]), facts)
+    return [SlotSet("productos_mostrados", [m["id"] for m in mentioned])]

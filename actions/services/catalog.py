@@ -33,7 +33,7 @@ _STOP_WORDS = """a al con de del el en la las lo los mi para por sin su un una u
     esos esas estos estas aquel aquella ponle mejor entonces pues tambien porfavor plis
     ya nomas noma gusta gustan encanta mandas manda envias apartas aparta separas separa
     llevas lleva quieres quiere please pls xfa todo toda todos nada seria sería
-    ah ahh uy ay eh oh es son vea mire oiga"""
+    ah ahh uy ay eh oh es son vea mire oiga ahora ahorita"""
 _STOP = frozenset(_STOP_WORDS.split())
 
 
@@ -288,7 +288,12 @@ def size_of_shown(text: str, shown: Sequence[Product]) -> str | None:
         return None
     if any(not w.isdigit() and w not in PACKAGING for w in terms(text)):
         return None
-    return f"{' '.join(shown[0].name.split()[:2])} {text}"
+    kind = []
+    for word in shown[0].name.split()[:2]:
+        if any(ch.isdigit() for ch in word):
+            break  # "Wincha 8 m": the kind is "Wincha", not the size it comes in
+        kind.append(word)
+    return f"{' '.join(kind)} {text}" if kind else None
 
 
 def _other_size(text: str, product: Product) -> bool:

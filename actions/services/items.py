@@ -10,10 +10,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from actions.services.catalog import PACKAGING, fold, terms
+from actions.services.catalog import PACKAGING, asked_sizes, fold, terms
 from actions.services.quantities import find_quantity
 
-_SPLIT = re.compile(r"\s*(?:[,;+\n]|\s+y\s+|\s+e\s+|\s+m[aá]s\s+|\s+tambi[eé]n\s+)\s*", re.I)
+_SPLIT = re.compile(
+    r"\s*(?:[,;+\n]|\s+y\s+|\s+e\s+|\s+tambi[eé]n\s+|"
+    # "un termo más dos escobas", not "el celular más barato"
+    r"\s+m[aá]s\s+(?!barat|car[oa]s?\b|econ[oó]mic|grande|pequeñ|chic|bonit|lind|fuerte|"
+    r"potente|resistente|liger|livian|nuev|vendid|usad|popular|complet|sencill))\s*",
+    re.I,
+)
 _LEAD = re.compile(
     r"^(?:hola|buenos d[ií]as|buenas tardes|buenas noches|buen d[ií]a|buenas|porfa|"
     r"por favor|me (?:mandas|manda|env[ií]as|regalas|das|pones|agregas|vendes|separas)|"
@@ -32,7 +38,8 @@ _LEAD = re.compile(
     # pena, entonces…", "espere, me faltó el pegamento"): not product words.
     r"vea|mire|f[ií]jese|f[ií]jate|oiga|[oó]igame|le cuento|les cuento|te cuento|es que|"
     r"qu[eé] pena|que pesar|qu[eé] l[aá]stima|l[aá]stima|espere|esp[eé]reme|un momento|"
-    r"me falt[oó]|se me pas[oó]|se me olvidaba|como|unos|unas|ahora|tambien)\b[\s,:!.]*",
+    r"me falt[oó]|se me pas[oó]|se me olvidaba|como|unos|unas|ahora|tambien|"
+    r"est[aá] bien|de acuerdo|que sean|que sea)\b[\s,:!.]*",
     re.IGNORECASE,
 )
 # A leading quantity ("4 bombillos", "dos traperos", "media docena de", "un par de"); a
@@ -86,9 +93,13 @@ _RUN_ON = re.compile(
 # Chatter between the items of a spoken-style message ("estoy arreglando el baño").
 _CHATTER = re.compile(
     r"^(?:estoy|estamos|ando|andamos|voy|vamos|tengo|tenemos|es|son|era|fue|sería|seria|"
-    r"hice|hago|hay que|ten[ií]a|tenia|queremos arreglar|arreglando)\b",
+    r"hice|hago|hay que|ten[ií]a|tenia|queremos arreglar|arreglando|lo dem[aá]s|el resto|"
+    r"todo lo dem[aá]s|bien)\b",
     re.IGNORECASE,
 )
+# "wincha como le dicen aquí", "esmeril, o como se diga": how it is called is no product.
+_NAMING = re.compile(r"\s*,?\s*\b(?:como|que) (?:le|les|lo|la|se) (?:dicen|llaman|dice|diga)\b.*$")
+_NOTHING_BUT = PACKAGING | frozenset({"par", "pares"})
 
 
 def _pieces(text: str) -> list[str]:
@@ -106,11 +117,17 @@ def split_items(text: str) -> list[Item]:
         part = _strip_lead(raw)
         if not part or _CHATTER.match(part):
             continue
+        part = _NAMING.sub("", part)
         lead = _LEADING_QUANTITY.match(part)
         quantity = find_quantity(lead.group()) if lead else None
         words = part[lead.end() :] if lead else part
         words = _PACKAGED.sub("", words)
         content = [w for w in terms(words) if not w.isdigit()]
+        packed = re.findall(r"[a-zñ]+", fold(words))
+        if items and quantity is not None and packed and set(packed) <= _NOTHING_BUT:
+            # "los de nitrilo, 12 pares": the count of the item before.
+            items[-1] = Item(quantity, items[-1].words)
+            continue
         if items and content and set(content) <= PACKAGING and items[-1].words:
             # "tornillos drywall, deme 5 cajas": the quantity of the item before.
             items[-1] = Item(quantity or items[-1].quantity, items[-1].words)
@@ -123,6 +140,8 @@ def split_items(text: str) -> list[Item]:
                 items[-1] = Item(quantity, items[-1].words)
             else:  # "ya, uno, y …": of the product just shown
                 items.append(Item(quantity, ""))
+        elif not content and asked_sizes(words):
+            items.append(Item(quantity, words))  # "la de 5": a size of the product shown
         elif quantity is not None and not any(ch.isdigit() for ch in words):
             # "dame 3 de esas y …", "deme los 3 que tiene y …": the product just shown or
             # offered, with this count.

@@ -457,3 +457,49 @@ def test_one_of_each_colour_of_the_list_just_shown(sales_shop: SalesShop, sessio
         make_tracker("una de cada color", intent="comprar", slots={"productos_mostrados": shown}),
     )
     assert _cart(session) == {"Camiseta básica roja talla M": 1, "Camiseta básica azul talla M": 1}
+
+
+def test_a_quote_of_several_items_offers_them_all_and_proceed_takes_them(
+    sales_shop: SalesShop, session: Session
+) -> None:
+    quote = run_action(
+        ActionBuscarProducto(),
+        make_tracker(
+            "¿Me cotiza 10 licuadoras oster y 2 termos acero, por favor?",
+            intent="consultar_inventario",
+        ),
+    )
+    assert "4 × Licuadora Oster 3 velocidades" in quote.text  # only 4 in stock
+    assert "2 × Termo acero inoxidable 750 ml" in quote.text
+    assert _cart(session) == {}
+    events = _bot(quote.facts, "action_buscar_producto")
+    run_action(
+        ActionConfirmarPedido(),
+        make_tracker("Conforme. Proceda con el pedido.", intent="confirmar_pedido", events=events),
+    )
+    assert _cart(session) == {
+        "Licuadora Oster 3 velocidades": 4,
+        "Termo acero inoxidable 750 ml": 2,
+    }
+
+
+def test_a_bare_yes_after_a_template_question_adds_nothing_again(
+    sales_shop: SalesShop, session: Session
+) -> None:
+    first = run_action(ActionAgregarProducto(), make_tracker("un termo acero", intent="comprar"))
+    events = [
+        *_bot(first.facts, "action_agregar_producto")[:2],
+        {"event": "user", "text": "sí"},
+        {"event": "bot", "text": "¡Listo! Dime qué más necesitas."},
+        {"event": "user", "text": "sí"},
+    ]
+    slots = {"productos_mostrados": [sales_shop.products["termo_acero"].id]}
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("sí", intent="afirmar", events=events, slots=slots)
+    asyncio.run(ActionAgregarProducto().run(dispatcher, tracker, {}))
+    assert _cart(session) == {"Termo acero inoxidable 750 ml": 1}
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_que_mas"]
+    # "ahora sí, es todo" read as a yes: the summary, not another line.
+    tracker = make_tracker("ahora sí, es todo", intent="afirmar", events=events, slots=slots)
+    out = asyncio.run(ActionAgregarProducto().run(CollectingDispatcher(), tracker, {}))
+    assert _followup(out) == "action_confirmar_pedido"
