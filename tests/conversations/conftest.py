@@ -1,4 +1,5 @@
-"""The extra test shops under `shops/` (Peruvian hardware store, Colombian pet shop), seeded."""
+"""The extra test shops under `shops/` (Peruvian hardware store, Colombian pet shop,
+Mexican pharmacy and mini-market), seeded."""
 
 from __future__ import annotations
 

@@ -25,7 +25,11 @@ pytestmark = pytest.mark.e2e
 # independent author): 11/30 at its first measure.
 MIN_PASS = {"dev": 0.50, "heldout": 0.25}
 # Per-(split, shop) floors that override `MIN_PASS`.
-MIN_PASS_SHOP: dict[tuple[str, str], float] = {}
+MIN_PASS_SHOP: dict[tuple[str, str], float] = {
+    # New shop (a Mexican pharmacy and mini-market, 30 dev conversations by an independent
+    # author): floor set after its first measure.
+    ("dev", "drogueria"): 0.0,
+}
 
 
 @pytest.mark.parametrize("split", ["dev", "heldout"])
