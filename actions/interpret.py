@@ -132,6 +132,16 @@ class ActionInterpretar(TurnAction):
                 return _follow("action_confirmar_pedido", "done", tracker)
             dispatcher.utter_message(response="utter_de_nada")
             return []
+        if intent == "negar":
+            # "nada más", "ok, nada más" with a cart: the order is complete (the summary);
+            # a plain "no" declines what was offered and never adds it.
+            if is_done(latest_text(tracker)) and has_cart(turn):
+                return _follow("action_confirmar_pedido", "done", tracker)
+            after_quote = last_bot_payload(tracker)[0] == "action_buscar_producto"
+            dispatcher.utter_message(
+                response="utter_algo_mas" if after_quote else "utter_negar_sin_contexto"
+            )
+            return []
         response = FALLBACK_RESPONSES.get(intent, "utter_ofrecer_ayuda")
         return ground(turn, dispatcher, tracker, response)
 
