@@ -27,18 +27,24 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-OrderState = Literal[
-    "iniciada",
-    "pendiente",
-    "recolectando_datos",
-    "cerrada",
-    "pagada",
-    "enviada",
-    "entregada",
-    "devuelta",
-    "cancelada",
-]
-ORDER_STATES: tuple[OrderState, ...] = get_args(OrderState)
+
+class OrderState(StrEnum):
+    """`orders.state`. The transitions are `db.order_states.TRANSITIONS`; the sale is written
+    by `actions.services.orders`, the fulfilment by `db.order_states.advance`, and the
+    analytics views, exports and the admin API read them."""
+
+    INICIADA = "iniciada"
+    PENDIENTE = "pendiente"
+    RECOLECTANDO_DATOS = "recolectando_datos"
+    CERRADA = "cerrada"
+    PAGADA = "pagada"
+    ENVIADA = "enviada"
+    ENTREGADA = "entregada"
+    DEVUELTA = "devuelta"
+    CANCELADA = "cancelada"
+
+
+ORDER_STATES: tuple[OrderState, ...] = tuple(OrderState)
 
 
 class GuardVerdict(StrEnum):
@@ -67,7 +73,22 @@ OUTBOUND_STATUSES = (
     "needs_template",
     "opted_out",
 )
-INBOUND_STATUSES = ("received", "processing", "done", "failed")
+
+
+class InboundStatus(StrEnum):
+    """`inbound_messages.status`: the durable inbound queue (`orchestrator.queue`).
+
+    `RECEIVED` waits for a worker, `PROCESSING` is claimed (heartbeated), `DONE` / `FAILED`
+    are final; a released or recovered claim goes back to `RECEIVED`.
+    """
+
+    RECEIVED = "received"
+    PROCESSING = "processing"
+    DONE = "done"
+    FAILED = "failed"
+
+
+INBOUND_STATUSES: tuple[InboundStatus, ...] = tuple(InboundStatus)
 # Who answers a conversation: the bot, or the shop's staff (a human handoff is open).
 ConversationMode = Literal["bot", "human"]
 CONVERSATION_MODES: tuple[ConversationMode, ...] = get_args(ConversationMode)
@@ -119,7 +140,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
 
 
 class Base(DeclarativeBase):
@@ -231,7 +252,7 @@ class Order(Base):
         ForeignKey("clients.id", ondelete="SET NULL"), nullable=True
     )
     user_id: Mapped[str] = mapped_column(String(64), default="")
-    state: Mapped[str] = mapped_column(String(32), default="iniciada")
+    state: Mapped[str] = mapped_column(String(32), default=OrderState.INICIADA)
     total: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -299,7 +320,7 @@ class InboundMessage(Base):
     # A quick-reply answer: Twilio's ButtonPayload / ButtonText (docs/MEDIA.md).
     button_payload: Mapped[str | None] = mapped_column(String(256), nullable=True)
     button_text: Mapped[str | None] = mapped_column(String(256), nullable=True)
-    status: Mapped[str] = mapped_column(String(16), default="received")
+    status: Mapped[str] = mapped_column(String(16), default=InboundStatus.RECEIVED)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
