@@ -60,19 +60,27 @@ class GuardVerdict(StrEnum):
     ERROR = "error"
 
 
-OUTBOUND_STATUSES = (
-    "queued",
-    "sending",
-    "sent",
-    "delivered",
-    "read",
-    "undelivered",
-    "failed",
-    "recorded",
+class OutboundStatus(StrEnum):
+    """`outbound_messages.status`: written by the delivery, the notifier and the handoff desk
+    (`orchestrator.delivery`, `orchestrator.notifications`, `orchestrator.handoff`), moved
+    forward by Twilio's status callbacks, read by the admin API."""
+
+    QUEUED = "queued"  # stored, not sent yet (or accepted by Twilio, with its sid)
+    SENDING = "sending"  # a send is in progress (claimed)
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+    RECORDED = "recorded"  # the outbox or /chat: nothing to deliver
     # Shop-initiated messages that were not sent, and why (`db.notifications`).
-    "needs_template",
-    "opted_out",
-)
+    NEEDS_TEMPLATE = "needs_template"
+    OPTED_OUT = "opted_out"
+
+
+OUTBOUND_STATUSES: tuple[OutboundStatus, ...] = tuple(OutboundStatus)
+# Not handed to Twilio yet (a row with a provider sid was, whatever its status says).
+UNSENT_STATUSES = (OutboundStatus.QUEUED, OutboundStatus.SENDING)
 
 
 class InboundStatus(StrEnum):
@@ -363,7 +371,7 @@ class OutboundMessage(Base):
     # Sent with the body (Twilio MediaUrl): a product image.
     media_url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     provider_sid: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[str] = mapped_column(String(16), default=OutboundStatus.QUEUED)
     error_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
     error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

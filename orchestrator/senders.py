@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
+from db.models import OutboundStatus
 from orchestrator.logging import get_logger
 
 MAX_CHARS = 1600
@@ -75,7 +76,7 @@ def split_message(text: str, limit: int = MAX_CHARS) -> list[str]:
 class SendResult:
     """The outcome of sending one message."""
 
-    status: str  # an OutboundMessage status: queued | sent | recorded | failed ...
+    status: str  # an OutboundStatus: queued | sent | recorded | failed ...
     sid: str | None = None
     error_code: str | None = None
     error_message: str | None = None
@@ -117,7 +118,9 @@ class OutboxSender:
             body=body[:200],
             media_url=extra.get("media_url"),
         )
-        return SendResult(status="recorded", content_used=bool(extra.get("content_sid")))
+        return SendResult(
+            status=OutboundStatus.RECORDED, content_used=bool(extra.get("content_sid"))
+        )
 
 
 def _twilio_http_client(api_base: str | None, timeout: float) -> Any:
@@ -203,7 +206,7 @@ class TwilioSender:
                     else json.dumps(content_variables, ensure_ascii=False)
                 )
             result = self._create({**kwargs, **templated})
-            if result.status != "failed":
+            if result.status != OutboundStatus.FAILED:
                 result.content_used = True
                 return result
             log.warning("twilio.content_fallback", code=result.error_code, content_sid=content_sid)
@@ -221,7 +224,7 @@ class TwilioSender:
         from requests import RequestException
         from twilio.base.exceptions import TwilioRestException
 
-        result = SendResult(status="failed")
+        result = SendResult(status=OutboundStatus.FAILED)
         retrying = Retrying(
             stop=stop_after_attempt(self.retries),
             wait=wait_exponential(multiplier=self.backoff_s, exp_base=2),
@@ -271,10 +274,23 @@ def _describe_failure(result: SendResult, exc: Exception) -> None:
         result.error_code, result.error_message = "network", str(exc)[:500]
 
 
+# What Twilio may answer `messages.create` with (anything else is taken as queued).
+_TWILIO_STATUSES = frozenset(
+    {
+        OutboundStatus.QUEUED,
+        OutboundStatus.SENDING,
+        OutboundStatus.SENT,
+        OutboundStatus.DELIVERED,
+        OutboundStatus.READ,
+        OutboundStatus.UNDELIVERED,
+        OutboundStatus.FAILED,
+    }
+)
+
+
 def _status(value: Any) -> str:
-    status = str(getattr(value, "value", value) or "queued")
-    allowed = {"queued", "sending", "sent", "delivered", "read", "undelivered", "failed"}
-    return status if status in allowed else "queued"
+    status = str(getattr(value, "value", value) or OutboundStatus.QUEUED)
+    return OutboundStatus(status) if status in _TWILIO_STATUSES else OutboundStatus.QUEUED
 
 
 class ChatSender:
@@ -284,4 +300,6 @@ class ChatSender:
 
     def send(self, *, to: str, from_: str, body: str, **extra: Any) -> SendResult:
         """Nothing to deliver: the row is stored as `recorded` (with its image, if any)."""
-        return SendResult(status="recorded", content_used=bool(extra.get("content_sid")))
+        return SendResult(
+            status=OutboundStatus.RECORDED, content_used=bool(extra.get("content_sid"))
+        )

@@ -14,12 +14,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from db.models import (
     INBOUND_STATUSES,
     ORDER_STATES,
+    OUTBOUND_STATUSES,
     GuardVerdict,
     InboundMessage,
     InboundStatus,
     Order,
     OrderState,
+    OutboundMessage,
+    OutboundStatus,
 )
+from db.notifications import NotifyStatus
 from db.order_states import OrderStateError, transition
 from orchestrator import queue
 from tests.factories import make_shop
@@ -38,6 +42,18 @@ STORED_VALUES: dict[type[StrEnum], list[str]] = {
         "cancelada",
     ],
     InboundStatus: ["received", "processing", "done", "failed"],
+    OutboundStatus: [
+        "queued",
+        "sending",
+        "sent",
+        "delivered",
+        "read",
+        "undelivered",
+        "failed",
+        "recorded",
+        "needs_template",
+        "opted_out",
+    ],
     GuardVerdict: ["passed", "rejected", "timeout", "error"],
 }
 
@@ -50,6 +66,8 @@ def test_the_stored_values_are_unchanged(enum: type[StrEnum]) -> None:
 def test_the_tuples_are_the_enums() -> None:
     assert tuple(OrderState) == ORDER_STATES
     assert tuple(InboundStatus) == INBOUND_STATUSES
+    assert tuple(OutboundStatus) == OUTBOUND_STATUSES
+    assert {s.value for s in NotifyStatus} <= {s.value for s in OutboundStatus}
 
 
 def test_the_check_constraints_name_each_value_as_a_plain_string() -> None:
@@ -57,12 +75,13 @@ def test_the_check_constraints_name_each_value_as_a_plain_string() -> None:
         table.name: " ".join(
             str(c.sqltext) for c in table.constraints if isinstance(c, CheckConstraint)
         )
-        for table in (Order.__table__, InboundMessage.__table__)
+        for table in (Order.__table__, InboundMessage.__table__, OutboundMessage.__table__)
         if isinstance(table, Table)
     }
     assert all(f"'{s}'" in checks["orders"] for s in STORED_VALUES[OrderState])
     assert all(f"'{s}'" in checks["inbound_messages"] for s in STORED_VALUES[InboundStatus])
-    assert "<" not in checks["orders"] + checks["inbound_messages"]  # no enum reprs
+    assert all(f"'{s}'" in checks["outbound_messages"] for s in STORED_VALUES[OutboundStatus])
+    assert "<" not in "".join(checks.values())  # no enum reprs
 
 
 def test_queue_statuses_from_the_writer_to_the_reader(
