@@ -122,7 +122,7 @@ compose-deps: ## Install Debian's docker-compose for the compose file test (if m
 	@bash scripts/ensure_compose.sh
 
 .PHONY: test
-test: $(APP_STAMP) $(RASA_STAMP) browser-deps media-deps compose-deps train ## Set up and run the whole suite (unit, integration, e2e, browser, Rasa; not tests/fleet)
+test: $(APP_STAMP) $(RASA_STAMP) browser-deps media-deps compose-deps check-migrations train ## Set up and run the whole suite (unit, integration, e2e, browser, Rasa; not tests/fleet)
 	@bash scripts/rasa.sh validate
 	@$(PY) -m pytest --ignore=tests/fleet $(PYTEST_ARGS)
 	@bash scripts/rasa.sh test
@@ -140,10 +140,23 @@ test-fast: $(APP_STAMP) media-deps ## Unit and integration tests only (no Rasa, 
 	@$(PY) -m pytest tests/unit tests/integration $(PYTEST_ARGS)
 
 .PHONY: lint
-lint: $(APP_STAMP) ## ruff (lint + format check) and mypy
+lint: $(APP_STAMP) check-migrations ## ruff (lint + format check) and mypy, rasa_project/ included; alembic check
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
 	@$(VENV)/bin/mypy db actions orchestrator scripts
+	@$(VENV)/bin/mypy --python-version 3.10 rasa_project/channels rasa_project/components rasa_project/tools
+
+# A throwaway SQLite database migrated to head, then compared with db/models.py.
+.PHONY: check-migrations
+check-migrations: $(APP_STAMP) ## alembic check: no model change without its migration (throwaway SQLite)
+	@tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
+	  export DATABASE_URL="sqlite:///$$tmp/check.db"; \
+	  if $(VENV)/bin/alembic -q upgrade head 2>"$$tmp/log" && $(VENV)/bin/alembic -q check 2>>"$$tmp/log"; then \
+	    echo "alembic check: migrations match the models"; \
+	  else \
+	    cat "$$tmp/log" >&2; \
+	    echo "alembic check failed: add a migration (alembic revision --autogenerate -m ...)" >&2; exit 1; \
+	  fi
 
 .PHONY: format
 format: $(APP_STAMP) ## Format the code with ruff

@@ -30,7 +30,7 @@ class Runtime:
             if self._search is None:
                 from actions.search import build_catalog_search
 
-                self._search = build_catalog_search(self.session_factory, self.settings)
+                self._search = build_catalog_search(self.session_factory, self.settings.search)
             return self._search
 
 

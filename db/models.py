@@ -27,18 +27,24 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-OrderState = Literal[
-    "iniciada",
-    "pendiente",
-    "recolectando_datos",
-    "cerrada",
-    "pagada",
-    "enviada",
-    "entregada",
-    "devuelta",
-    "cancelada",
-]
-ORDER_STATES: tuple[OrderState, ...] = get_args(OrderState)
+
+class OrderState(StrEnum):
+    """`orders.state`. The transitions are `db.order_states.TRANSITIONS`; the sale is written
+    by `actions.services.orders`, the fulfilment by `db.order_states.advance`, and the
+    analytics views, exports and the admin API read them."""
+
+    INICIADA = "iniciada"
+    PENDIENTE = "pendiente"
+    RECOLECTANDO_DATOS = "recolectando_datos"
+    CERRADA = "cerrada"
+    PAGADA = "pagada"
+    ENVIADA = "enviada"
+    ENTREGADA = "entregada"
+    DEVUELTA = "devuelta"
+    CANCELADA = "cancelada"
+
+
+ORDER_STATES: tuple[OrderState, ...] = tuple(OrderState)
 
 
 class GuardVerdict(StrEnum):
@@ -54,20 +60,43 @@ class GuardVerdict(StrEnum):
     ERROR = "error"
 
 
-OUTBOUND_STATUSES = (
-    "queued",
-    "sending",
-    "sent",
-    "delivered",
-    "read",
-    "undelivered",
-    "failed",
-    "recorded",
+class OutboundStatus(StrEnum):
+    """`outbound_messages.status`: written by the delivery, the notifier and the handoff desk
+    (`orchestrator.delivery`, `orchestrator.notifications`, `orchestrator.handoff`), moved
+    forward by Twilio's status callbacks, read by the admin API."""
+
+    QUEUED = "queued"  # stored, not sent yet (or accepted by Twilio, with its sid)
+    SENDING = "sending"  # a send is in progress (claimed)
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+    RECORDED = "recorded"  # the outbox or /chat: nothing to deliver
     # Shop-initiated messages that were not sent, and why (`db.notifications`).
-    "needs_template",
-    "opted_out",
-)
-INBOUND_STATUSES = ("received", "processing", "done", "failed")
+    NEEDS_TEMPLATE = "needs_template"
+    OPTED_OUT = "opted_out"
+
+
+OUTBOUND_STATUSES: tuple[OutboundStatus, ...] = tuple(OutboundStatus)
+# Not handed to Twilio yet (a row with a provider sid was, whatever its status says).
+UNSENT_STATUSES = (OutboundStatus.QUEUED, OutboundStatus.SENDING)
+
+
+class InboundStatus(StrEnum):
+    """`inbound_messages.status`: the durable inbound queue (`orchestrator.queue`).
+
+    `RECEIVED` waits for a worker, `PROCESSING` is claimed (heartbeated), `DONE` / `FAILED`
+    are final; a released or recovered claim goes back to `RECEIVED`.
+    """
+
+    RECEIVED = "received"
+    PROCESSING = "processing"
+    DONE = "done"
+    FAILED = "failed"
+
+
+INBOUND_STATUSES: tuple[InboundStatus, ...] = tuple(InboundStatus)
 # Who answers a conversation: the bot, or the shop's staff (a human handoff is open).
 ConversationMode = Literal["bot", "human"]
 CONVERSATION_MODES: tuple[ConversationMode, ...] = get_args(ConversationMode)
@@ -119,7 +148,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
 
 
 class Base(DeclarativeBase):
@@ -231,7 +260,7 @@ class Order(Base):
         ForeignKey("clients.id", ondelete="SET NULL"), nullable=True
     )
     user_id: Mapped[str] = mapped_column(String(64), default="")
-    state: Mapped[str] = mapped_column(String(32), default="iniciada")
+    state: Mapped[str] = mapped_column(String(32), default=OrderState.INICIADA)
     total: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -299,7 +328,7 @@ class InboundMessage(Base):
     # A quick-reply answer: Twilio's ButtonPayload / ButtonText (docs/MEDIA.md).
     button_payload: Mapped[str | None] = mapped_column(String(256), nullable=True)
     button_text: Mapped[str | None] = mapped_column(String(256), nullable=True)
-    status: Mapped[str] = mapped_column(String(16), default="received")
+    status: Mapped[str] = mapped_column(String(16), default=InboundStatus.RECEIVED)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -342,7 +371,7 @@ class OutboundMessage(Base):
     # Sent with the body (Twilio MediaUrl): a product image.
     media_url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     provider_sid: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[str] = mapped_column(String(16), default=OutboundStatus.QUEUED)
     error_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
     error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -15,48 +15,67 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from db.identity import verified_phone
-from db.models import ORDER_STATES, Order, OrderEvent, Shop, utcnow
+from db.models import ORDER_STATES, Order, OrderEvent, OrderState, Shop, utcnow
 from db.notifications import NotifyResult, notify
 
-OPEN_STATES = ("iniciada", "pendiente", "recolectando_datos")
-FULFILMENT_STATES = ("pagada", "enviada", "entregada", "devuelta")
+OPEN_STATES: tuple[OrderState, ...] = (
+    OrderState.INICIADA,
+    OrderState.PENDIENTE,
+    OrderState.RECOLECTANDO_DATOS,
+)
+FULFILMENT_STATES: tuple[OrderState, ...] = (
+    OrderState.PAGADA,
+    OrderState.ENVIADA,
+    OrderState.ENTREGADA,
+    OrderState.DEVUELTA,
+)
 # A sale counts in revenue, purchases and exports from the close on, unless returned.
-SOLD_STATES = ("cerrada", "pagada", "enviada", "entregada")
+SOLD_STATES: tuple[OrderState, ...] = (
+    OrderState.CERRADA,
+    OrderState.PAGADA,
+    OrderState.ENVIADA,
+    OrderState.ENTREGADA,
+)
 
-TRANSITIONS: dict[str, frozenset[str]] = {
-    "iniciada": frozenset({"pendiente", "cancelada"}),
-    "pendiente": frozenset({"iniciada", "recolectando_datos", "cancelada"}),
-    "recolectando_datos": frozenset({"cerrada", "pendiente", "cancelada"}),
+# Keyed by OrderState members; str keys look them up alike (a StrEnum hashes as its value).
+TRANSITIONS: dict[str, frozenset[OrderState]] = {
+    OrderState.INICIADA: frozenset({OrderState.PENDIENTE, OrderState.CANCELADA}),
+    OrderState.PENDIENTE: frozenset(
+        {OrderState.INICIADA, OrderState.RECOLECTANDO_DATOS, OrderState.CANCELADA}
+    ),
+    OrderState.RECOLECTANDO_DATOS: frozenset(
+        {OrderState.CERRADA, OrderState.PENDIENTE, OrderState.CANCELADA}
+    ),
     # Cash on delivery ships (or hands over) before it is paid: every step may be skipped
     # forward, none goes back. A return is recorded once the buyer had the goods or paid.
-    "cerrada": frozenset({"pagada", "enviada", "entregada"}),
-    "pagada": frozenset({"enviada", "entregada", "devuelta"}),
-    "enviada": frozenset({"entregada", "devuelta"}),
-    "entregada": frozenset({"devuelta"}),
-    "devuelta": frozenset(),
-    "cancelada": frozenset(),
+    OrderState.CERRADA: frozenset({OrderState.PAGADA, OrderState.ENVIADA, OrderState.ENTREGADA}),
+    OrderState.PAGADA: frozenset({OrderState.ENVIADA, OrderState.ENTREGADA, OrderState.DEVUELTA}),
+    OrderState.ENVIADA: frozenset({OrderState.ENTREGADA, OrderState.DEVUELTA}),
+    OrderState.ENTREGADA: frozenset({OrderState.DEVUELTA}),
+    OrderState.DEVUELTA: frozenset(),
+    OrderState.CANCELADA: frozenset(),
 }
 assert set(TRANSITIONS) == set(ORDER_STATES), "every state needs a row"
 
 # What a shopper reads for each state ("Pedido #12: enviado 🚚").
 LABELS: dict[str, str] = {
-    "iniciada": "en tu carrito",
-    "pendiente": "esperando tu confirmación",
-    "recolectando_datos": "tomando tus datos de envío",
-    "cerrada": "confirmado ✅",
-    "pagada": "pago recibido 💵",
-    "enviada": "enviado 🚚",
-    "entregada": "entregado 📦",
-    "devuelta": "devuelto ↩️",
-    "cancelada": "cancelado",
+    OrderState.INICIADA: "en tu carrito",
+    OrderState.PENDIENTE: "esperando tu confirmación",
+    OrderState.RECOLECTANDO_DATOS: "tomando tus datos de envío",
+    OrderState.CERRADA: "confirmado ✅",
+    OrderState.PAGADA: "pago recibido 💵",
+    OrderState.ENVIADA: "enviado 🚚",
+    OrderState.ENTREGADA: "entregado 📦",
+    OrderState.DEVUELTA: "devuelto ↩️",
+    OrderState.CANCELADA: "cancelado",
 }
 
 # What the shopper is told when the shop moves their order ({id}: order number, {shop}).
 NOTICES: dict[str, str] = {
-    "pagada": "¡Hola! Recibimos el pago de tu pedido #{id} en {shop}. ¡Gracias! 💵",
-    "enviada": "¡Buenas noticias! Tu pedido #{id} de {shop} va en camino 🚚",
-    "entregada": "Tu pedido #{id} de {shop} fue entregado 📦 ¡Gracias por tu compra!",
-    "devuelta": (
+    OrderState.PAGADA: "¡Hola! Recibimos el pago de tu pedido #{id} en {shop}. ¡Gracias! 💵",
+    OrderState.ENVIADA: "¡Buenas noticias! Tu pedido #{id} de {shop} va en camino 🚚",
+    OrderState.ENTREGADA: "Tu pedido #{id} de {shop} fue entregado 📦 ¡Gracias por tu compra!",
+    OrderState.DEVUELTA: (
         "Registramos la devolución de tu pedido #{id} en {shop}. "
         "Si tienes alguna duda, respóndenos por aquí."
     ),
@@ -67,6 +86,7 @@ class OrderStateError(Exception):
     """An illegal transition or a change to an order that cannot change any more."""
 
     def __init__(self, state: str, wanted: str) -> None:
+        state, wanted = str(state), str(wanted)  # plain values in messages and API errors
         super().__init__(f"order in state {state!r} cannot go to {wanted!r}")
         self.state = state
         self.wanted = wanted

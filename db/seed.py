@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from db.auth import generate_token, hash_token
 from db.catalog_io import upsert_products, validate_records
-from db.models import Client, Order, OrderItem, Product, Shop
+from db.models import Client, Order, OrderItem, OrderState, Product, Shop
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 
@@ -128,7 +128,7 @@ def load_shop_dir(session: Session, folder: Path, *, admin_token: str | None = N
             )
             total += item["cantidad"] * product.price
         order.total = total
-        if o["estado"] == "cerrada":
+        if o["estado"] == OrderState.CERRADA:
             order.closed_at = when
         else:
             order.cancelled_at = when

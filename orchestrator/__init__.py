@@ -17,5 +17,5 @@ Layout:
     phrasing/        LLM providers (openrouter, gemini), prompt, guard
     delivery.py      outbound rows then sending, exactly once per inbound message
     senders.py       Twilio REST sender, outbox, message splitting
-    logging.py       structlog setup; metrics.py: Prometheus text metrics
+    logging.py       structlog setup; metrics.py: prometheus_client metrics, declared once
 """

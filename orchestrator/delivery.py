@@ -18,11 +18,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.models import OutboundMessage
+from db.models import UNSENT_STATUSES, OutboundMessage, OutboundStatus
 from db.session import session_scope
 from orchestrator.senders import Sender, split_message
 
-UNSENT = ("queued", "sending")
+UNSENT = UNSENT_STATUSES
 HOLD_SEQ = -1
 
 
@@ -91,7 +91,7 @@ def deliver(
                         to_number=to,
                         from_number=from_,
                         body=body,
-                        status="queued",
+                        status=OutboundStatus.QUEUED,
                         **extra,
                     )
                 )
@@ -108,7 +108,7 @@ def deliver(
             # Twilio answers an accepted message with status "queued" and its sid: sent.
             if row.status not in UNSENT or row.provider_sid:
                 continue
-            row.status, row.attempts = "sending", row.attempts + 1
+            row.status, row.attempts = OutboundStatus.SENDING, row.attempts + 1
             s.commit()
             sent_now = True
             result = sender.send(
@@ -125,7 +125,7 @@ def deliver(
             row.error_code, row.error_message = result.error_code, result.error_message
             row.attempts += result.attempts - 1
             s.commit()
-            if result.status == "failed":
+            if result.status == OutboundStatus.FAILED:
                 return Delivery(
                     False,
                     [r.body for r in rows],

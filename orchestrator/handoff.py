@@ -28,7 +28,16 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.identity import to_e164
-from db.models import Conversation, ConversationLog, Handoff, OutboundMessage, Shop, utcnow
+from db.models import (
+    UNSENT_STATUSES,
+    Conversation,
+    ConversationLog,
+    Handoff,
+    OutboundMessage,
+    OutboundStatus,
+    Shop,
+    utcnow,
+)
 from db.notifications import decide
 from db.session import session_scope
 from orchestrator import handoff_text as say
@@ -72,7 +81,7 @@ def notify(
                     OutboundMessage.inbound_id == inbound_id, OutboundMessage.seq == seq
                 )
             ).first()
-        if row is not None and (row.provider_sid or row.status not in ("queued", "sending")):
+        if row is not None and (row.provider_sid or row.status not in UNSENT_STATUSES):
             return SendResult(status=row.status, sid=row.provider_sid)
         if row is None:
             row = OutboundMessage(
@@ -84,7 +93,7 @@ def notify(
                 from_number=from_,
                 body=body,
                 kind=kind,
-                status="queued",
+                status=OutboundStatus.QUEUED,
                 attempts=0,
             )
             shop = s.get(Shop, shop_id) if channel == "twilio" else None
@@ -94,10 +103,10 @@ def notify(
                 row.content_sid, row.content_variables = rule.content_sid, rule.content_variables
                 row.error_message = rule.reason
             s.add(row)
-            if row.status != "queued":
+            if row.status != OutboundStatus.QUEUED:
                 log.warning("notify.held", kind=kind, status=row.status, reason=row.error_message)
                 return SendResult(status=row.status, error_message=row.error_message)
-        row.status, row.attempts = "sending", row.attempts + 1
+        row.status, row.attempts = OutboundStatus.SENDING, row.attempts + 1
         s.commit()
         result = sender.send(
             to=row.to_number,
@@ -300,7 +309,7 @@ class HandoffDesk:
                     handoff.staff_messages += 1
                 self._log_staff(s, conv, turn_id, text, by)
         result = self._to_shopper(shop, conv, text, "staff_reply", inbound_id, {"1": text})
-        if result.status == "failed":
+        if result.status == OutboundStatus.FAILED:
             with session_scope(self.sf) as s:
                 s.execute(
                     update(ConversationLog)

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 
 from db.identity import is_staff_number
-from db.models import ConversationLog, Shop
+from db.models import ConversationLog, OutboundStatus, Shop
 from db.session import session_scope
 from orchestrator import handoff_text as say
 from orchestrator.handoff import ALERT_SEQ, ConversationRef, HandoffDesk, open_handoff
@@ -164,9 +164,9 @@ class HandoffTurns:
             changed = self.desk.hand_back(shop, conv, turn.user, inbound_id=turn.inbound_id)
             return [say.handed_back(n, changed)]
         result = self.desk.reply(shop, conv, command.text, turn.user, inbound_id=turn.inbound_id)
-        if result.status == "needs_template":
+        if result.status == OutboundStatus.NEEDS_TEMPLATE:
             return [say.needs_template(n)]
-        return [say.send_failed(n) if result.status == "failed" else say.sent(n)]
+        return [say.send_failed(n) if result.status == OutboundStatus.FAILED else say.sent(n)]
 
 
 __all__ = ["ALERT_SEQ", "HandoffTurns", "StaffCommand", "is_fallback", "parse_command"]

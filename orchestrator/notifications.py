@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.models import OutboundMessage, utcnow
+from db.models import OutboundMessage, OutboundStatus, utcnow
 from db.notifications import (
     KINDS,
     NotifyResult,
@@ -60,7 +60,10 @@ def _claim(session: Session, limit: int, stale_s: float) -> list[OutboundMessage
             o.inbound_id.is_(None),
             o.kind.is_not(None),
             o.provider_sid.is_(None),
-            or_(o.status == "queued", and_(o.status == "sending", o.updated_at < stale)),
+            or_(
+                o.status == OutboundStatus.QUEUED,
+                and_(o.status == OutboundStatus.SENDING, o.updated_at < stale),
+            ),
         )
         .order_by(o.id)
         .limit(limit)
@@ -69,7 +72,7 @@ def _claim(session: Session, limit: int, stale_s: float) -> list[OutboundMessage
         stmt = stmt.with_for_update(skip_locked=True)
     rows = list(session.scalars(stmt))
     for row in rows:
-        row.status, row.attempts = "sending", row.attempts + 1
+        row.status, row.attempts = OutboundStatus.SENDING, row.attempts + 1
     return rows
 
 

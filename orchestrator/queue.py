@@ -18,7 +18,10 @@ from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
-from db.models import InboundMessage, utcnow
+from db.models import InboundMessage, InboundStatus, utcnow
+
+# Waiting or in flight: what /health and /metrics call pending.
+PENDING = (InboundStatus.RECEIVED, InboundStatus.PROCESSING)
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,7 @@ def store_inbound(session: Session, **values: Any) -> Stored:
     Retried webhooks end here as no-ops. `values` are `InboundMessage` columns.
     """
     values.setdefault("received_at", utcnow())
-    values.setdefault("status", "received")
+    values.setdefault("status", InboundStatus.RECEIVED)
     values.setdefault("media", [])
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -71,9 +74,11 @@ def claim(session: Session, worker_id: str, limit: int) -> list[int]:
     stmt = (
         select(m.id)
         .where(
-            m.status == "received",
-            ~exists().where(same_conversation, other.status == "processing"),
-            ~exists().where(same_conversation, other.status == "received", other.id < m.id),
+            m.status == InboundStatus.RECEIVED,
+            ~exists().where(same_conversation, other.status == InboundStatus.PROCESSING),
+            ~exists().where(
+                same_conversation, other.status == InboundStatus.RECEIVED, other.id < m.id
+            ),
         )
         .order_by(m.id)
         .limit(limit)
@@ -86,7 +91,7 @@ def claim(session: Session, worker_id: str, limit: int) -> list[int]:
             update(m)
             .where(m.id.in_(ids))
             .values(
-                status="processing",
+                status=InboundStatus.PROCESSING,
                 locked_by=worker_id,
                 locked_at=utcnow(),
                 heartbeat_at=utcnow(),
@@ -103,13 +108,18 @@ def heartbeat(session: Session, worker_id: str, ids: Collection[int]) -> int:
     m = InboundMessage
     result = session.execute(
         update(m)
-        .where(m.id.in_(list(ids)), m.status == "processing", m.locked_by == worker_id)
+        .where(m.id.in_(list(ids)), m.status == InboundStatus.PROCESSING, m.locked_by == worker_id)
         .values(heartbeat_at=utcnow())
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-_RELEASED = {"status": "received", "locked_by": None, "locked_at": None, "heartbeat_at": None}
+_RELEASED = {
+    "status": InboundStatus.RECEIVED,
+    "locked_by": None,
+    "locked_at": None,
+    "heartbeat_at": None,
+}
 
 
 def recover_stale(session: Session, older_than_s: float, keep: Collection[int] = ()) -> int:
@@ -121,7 +131,7 @@ def recover_stale(session: Session, older_than_s: float, keep: Collection[int] =
     m = InboundMessage
     cutoff = utcnow() - timedelta(seconds=older_than_s)
     stale = or_(m.heartbeat_at < cutoff, and_(m.heartbeat_at.is_(None), m.locked_at < cutoff))
-    stmt = update(m).where(m.status == "processing", stale)
+    stmt = update(m).where(m.status == InboundStatus.PROCESSING, stale)
     if keep:
         stmt = stmt.where(m.id.not_in(list(keep)))
     result = session.execute(stmt.values(**_RELEASED))
@@ -134,7 +144,10 @@ def lockers(session: Session, prefix: str) -> list[str]:
     return list(
         session.scalars(
             select(m.locked_by)
-            .where(m.status == "processing", m.locked_by.startswith(prefix, autoescape=True))
+            .where(
+                m.status == InboundStatus.PROCESSING,
+                m.locked_by.startswith(prefix, autoescape=True),
+            )
             .distinct()
         )
     )
@@ -144,7 +157,9 @@ def release_locked_by(session: Session, worker_id: str) -> int:
     """Put every `processing` row of `worker_id` (a dead process) back in the queue."""
     m = InboundMessage
     result = session.execute(
-        update(m).where(m.status == "processing", m.locked_by == worker_id).values(**_RELEASED)
+        update(m)
+        .where(m.status == InboundStatus.PROCESSING, m.locked_by == worker_id)
+        .values(**_RELEASED)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
@@ -154,7 +169,7 @@ def release(session: Session, inbound_id: int, worker_id: str) -> None:
     m = InboundMessage
     session.execute(
         update(m)
-        .where(m.id == inbound_id, m.status == "processing", m.locked_by == worker_id)
+        .where(m.id == inbound_id, m.status == InboundStatus.PROCESSING, m.locked_by == worker_id)
         .values(**_RELEASED)
     )
 
@@ -165,7 +180,7 @@ def finish(session: Session, inbound_id: int, *, ok: bool, error: str | None = N
         update(InboundMessage)
         .where(InboundMessage.id == inbound_id)
         .values(
-            status="done" if ok else "failed",
+            status=InboundStatus.DONE if ok else InboundStatus.FAILED,
             error=error,
             processed_at=utcnow(),
             locked_by=None,
@@ -177,20 +192,13 @@ def finish(session: Session, inbound_id: int, *, ok: bool, error: str | None = N
 
 def pending_count(session: Session) -> int:
     """Messages waiting or in flight (for health and tests)."""
-    return int(
-        session.scalar(
-            select(func.count()).where(InboundMessage.status.in_(("received", "processing")))
-        )
-        or 0
-    )
+    return int(session.scalar(select(func.count()).where(InboundMessage.status.in_(PENDING))) or 0)
 
 
 def oldest_pending_age_s(session: Session) -> float:
     """Seconds since the oldest message waiting or in flight was received (0 when none)."""
     oldest = session.scalar(
-        select(func.min(InboundMessage.received_at)).where(
-            InboundMessage.status.in_(("received", "processing"))
-        )
+        select(func.min(InboundMessage.received_at)).where(InboundMessage.status.in_(PENDING))
     )
     if oldest is None:
         return 0.0

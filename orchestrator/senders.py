@@ -1,20 +1,22 @@
 """Sending replies: Twilio's REST API, or an outbox that only records them.
 
 WhatsApp through Twilio takes at most 1,600 characters a message: longer replies are split
-on sentence boundaries. 429 and 5xx answers are retried with exponential backoff. A message
-may carry an image (`media_url`, Twilio `MediaUrl`) or go through a quick-reply template of
-Twilio's Content API (`content_sid`, `content_variables`); when the template is refused the
-body is sent as plain text instead (the numbered-text fallback).
+on sentence boundaries. 429, 5xx and network errors are retried with exponential backoff
+(tenacity). A message may carry an image (`media_url`, Twilio `MediaUrl`) or go through a
+quick-reply template of Twilio's Content API (`content_sid`, `content_variables`); when the
+template is refused the body is sent as plain text instead (the numbered-text fallback).
 """
 
 from __future__ import annotations
 
 import json
 import re
-import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
+
+from db.models import OutboundStatus
 from orchestrator.logging import get_logger
 
 MAX_CHARS = 1600
@@ -74,7 +76,7 @@ def split_message(text: str, limit: int = MAX_CHARS) -> list[str]:
 class SendResult:
     """The outcome of sending one message."""
 
-    status: str  # an OutboundMessage status: queued | sent | recorded | failed ...
+    status: str  # an OutboundStatus: queued | sent | recorded | failed ...
     sid: str | None = None
     error_code: str | None = None
     error_message: str | None = None
@@ -116,7 +118,9 @@ class OutboxSender:
             body=body[:200],
             media_url=extra.get("media_url"),
         )
-        return SendResult(status="recorded", content_used=bool(extra.get("content_sid")))
+        return SendResult(
+            status=OutboundStatus.RECORDED, content_used=bool(extra.get("content_sid"))
+        )
 
 
 def _twilio_http_client(api_base: str | None, timeout: float) -> Any:
@@ -202,7 +206,7 @@ class TwilioSender:
                     else json.dumps(content_variables, ensure_ascii=False)
                 )
             result = self._create({**kwargs, **templated})
-            if result.status != "failed":
+            if result.status != OutboundStatus.FAILED:
                 result.content_used = True
                 return result
             log.warning("twilio.content_fallback", code=result.error_code, content_sid=content_sid)
@@ -212,36 +216,81 @@ class TwilioSender:
         return self._create(kwargs)
 
     def _create(self, kwargs: dict[str, Any]) -> SendResult:
-        """`messages.create(**kwargs)`; retry 429/5xx and network errors, not others."""
+        """`messages.create(**kwargs)`; retry 429/5xx and network errors, not others.
+
+        Up to `retries` attempts, waiting `backoff_s · 2^(n-1)` after the n-th failure
+        (tenacity); the last failure's code and message are returned, never raised.
+        """
         from requests import RequestException
         from twilio.base.exceptions import TwilioRestException
 
-        result = SendResult(status="failed")
-        for attempt in range(1, self.retries + 1):
-            result.attempts = attempt
-            try:
-                msg = self.client.messages.create(**kwargs)
-                return SendResult(status=_status(msg.status), sid=msg.sid, attempts=attempt)
-            except TwilioRestException as exc:
-                result.error_code = str(exc.code or exc.status)
-                result.error_message = str(exc.msg)[:500]
-                retryable = exc.status == 429 or exc.status >= 500
-            except RequestException as exc:
-                result.error_code, result.error_message = "network", str(exc)[:500]
-                retryable = True
-            log.warning(
-                "twilio.send_failed", attempt=attempt, code=result.error_code, retryable=retryable
-            )
-            if not retryable or attempt == self.retries:
-                break
-            time.sleep(self.backoff_s * 2 ** (attempt - 1))
+        result = SendResult(status=OutboundStatus.FAILED)
+        retrying = Retrying(
+            stop=stop_after_attempt(self.retries),
+            wait=wait_exponential(multiplier=self.backoff_s, exp_base=2),
+            retry=retry_if_exception(_retryable),
+            reraise=True,
+        )
+        try:
+            for attempt in retrying:
+                with attempt:
+                    result.attempts = attempt.retry_state.attempt_number
+                    try:
+                        msg = self.client.messages.create(**kwargs)
+                    except (TwilioRestException, RequestException) as exc:
+                        _describe_failure(result, exc)
+                        log.warning(
+                            "twilio.send_failed",
+                            attempt=result.attempts,
+                            code=result.error_code,
+                            retryable=_retryable(exc),
+                        )
+                        raise
+                    return SendResult(
+                        status=_status(msg.status), sid=msg.sid, attempts=result.attempts
+                    )
+        except (TwilioRestException, RequestException):
+            pass  # described in `result`
         return result
 
 
+def _retryable(exc: BaseException) -> bool:
+    """429, 5xx and network errors are worth another attempt; other refusals are final."""
+    from requests import RequestException
+    from twilio.base.exceptions import TwilioRestException
+
+    if isinstance(exc, TwilioRestException):
+        return bool(exc.status == 429 or exc.status >= 500)
+    return isinstance(exc, RequestException)
+
+
+def _describe_failure(result: SendResult, exc: Exception) -> None:
+    from twilio.base.exceptions import TwilioRestException
+
+    if isinstance(exc, TwilioRestException):
+        result.error_code = str(exc.code or exc.status)
+        result.error_message = str(exc.msg)[:500]
+    else:
+        result.error_code, result.error_message = "network", str(exc)[:500]
+
+
+# What Twilio may answer `messages.create` with (anything else is taken as queued).
+_TWILIO_STATUSES = frozenset(
+    {
+        OutboundStatus.QUEUED,
+        OutboundStatus.SENDING,
+        OutboundStatus.SENT,
+        OutboundStatus.DELIVERED,
+        OutboundStatus.READ,
+        OutboundStatus.UNDELIVERED,
+        OutboundStatus.FAILED,
+    }
+)
+
+
 def _status(value: Any) -> str:
-    status = str(getattr(value, "value", value) or "queued")
-    allowed = {"queued", "sending", "sent", "delivered", "read", "undelivered", "failed"}
-    return status if status in allowed else "queued"
+    status = str(getattr(value, "value", value) or OutboundStatus.QUEUED)
+    return OutboundStatus(status) if status in _TWILIO_STATUSES else OutboundStatus.QUEUED
 
 
 class ChatSender:
@@ -251,4 +300,6 @@ class ChatSender:
 
     def send(self, *, to: str, from_: str, body: str, **extra: Any) -> SendResult:
         """Nothing to deliver: the row is stored as `recorded` (with its image, if any)."""
-        return SendResult(status="recorded", content_used=bool(extra.get("content_sid")))
+        return SendResult(
+            status=OutboundStatus.RECORDED, content_used=bool(extra.get("content_sid"))
+        )

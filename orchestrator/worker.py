@@ -17,10 +17,10 @@ import socket
 import threading
 import time
 import uuid
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -57,20 +57,43 @@ def dead_local_worker(worker_id: str, host: str) -> bool:
     return pid != os.getpid() and not pid_alive(pid)
 
 
+@dataclass
+class _Held:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    users: int = 0  # holding or waiting
+
+
 class ConversationLocks:
-    """In-process locks per conversation key, shared by the worker and `/chat`."""
+    """In-process locks per conversation key, used by `/chat` only.
+
+    `/chat` answers inline, outside the queue's claims (the worker already keeps one message
+    per conversation in flight through `orchestrator.queue`), so two local requests of one
+    conversation wait for each other here. A key's lock lives while someone holds or waits
+    for it: the dict holds the conversations in flight, not every one ever seen.
+    """
 
     def __init__(self) -> None:
         self._guard = threading.Lock()
-        self._locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
+        self._locks: dict[str, _Held] = {}
+
+    def __len__(self) -> int:
+        with self._guard:
+            return len(self._locks)
 
     @contextmanager
     def hold(self, key: str) -> Iterator[None]:
         """Hold the lock of conversation `key`."""
         with self._guard:
-            lock = self._locks[key]
-        with lock:
-            yield
+            held = self._locks.setdefault(key, _Held())
+            held.users += 1
+        try:
+            with held.lock:
+                yield
+        finally:
+            with self._guard:
+                held.users -= 1
+                if held.users == 0:
+                    del self._locks[key]
 
 
 class Worker:

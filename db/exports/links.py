@@ -1,16 +1,19 @@
 """Signed, expiring download links for chat exports.
 
-A token is `<payload>.<mac>`: the payload is compact base64url JSON naming the shop, the
-export kind, the file name and the expiry; the mac is HMAC-SHA256 over it with the shared
-`SECRET_KEY`. The file lives at `<export_dir>/<shop_id>/<filename>`; names are restricted to
-plain `*.csv` names and the resolved path must stay in that folder.
+A token is `<payload>.<signature>`, made by `itsdangerous.Signer` with the shared
+`SECRET_KEY` (HMAC-SHA256, its own salt so the key signs nothing else the same way): the
+payload is compact base64url JSON naming the shop, the export kind, the file name and the
+expiry. The file lives at `<export_dir>/<shop_id>/<filename>`; names are restricted to plain
+`*.csv` names and the resolved path must stay in that folder.
+
+The token carries its own expiry (the signer picks it from `EXPORT_LINK_TTL_S`) rather than
+`TimestampSigner`'s issue time, so the verifier can check it against any `now` and still cap
+it with its own `max_lifetime_s`.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import json
 import re
 from dataclasses import dataclass
@@ -18,12 +21,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from itsdangerous import BadData, Signer
+from itsdangerous.encoding import base64_decode, base64_encode
+
 from db.exports.csv_files import EXPORT_KINDS
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*\.csv$")
-_CONTEXT = b"tendero-export-link-v1."  # domain separation from other uses of the secret
+_SALT = "tendero-export-link-v1"  # domain separation from other uses of the secret
 DEFAULT_MAX_LIFETIME_S = 24 * 3600.0
 _CLOCK_SKEW_S = 60.0
+_MAX_TOKEN = 2048
 
 
 class InvalidLinkError(ValueError):
@@ -52,17 +59,8 @@ class DownloadClaim:
         return target
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _mac(secret: str, payload: str) -> str:
-    digest = hmac.new(secret.encode(), _CONTEXT + payload.encode("ascii"), hashlib.sha256)
-    return _b64(digest.digest())
+def _signer(secret: str) -> Signer:
+    return Signer(secret, salt=_SALT, sep=".", digest_method=hashlib.sha256)
 
 
 def _check(shop_id: Any, kind: Any, filename: Any) -> None:
@@ -75,11 +73,12 @@ def _check(shop_id: Any, kind: Any, filename: Any) -> None:
 
 
 def sign_download(secret: str, shop_id: int, kind: str, filename: str, expires_at: datetime) -> str:
-    """A URL-safe token `<payload>.<hmac>` granting `filename` of `shop_id` until `expires_at`."""
+    """A URL-safe token `<payload>.<signature>` granting `filename` of `shop_id` until
+    `expires_at`."""
     _check(shop_id, kind, filename)
     claims = {"s": shop_id, "k": kind, "f": filename, "e": int(expires_at.timestamp())}
-    payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
-    return f"{payload}.{_mac(secret, payload)}"
+    payload = base64_encode(json.dumps(claims, separators=(",", ":")))
+    return _signer(secret).sign(payload).decode("ascii")
 
 
 def verify_download(
@@ -99,18 +98,20 @@ def verify_download(
             an expiry beyond the allowed lifetime.
         ExpiredLinkError: genuine but expired.
     """
-    payload, sep, mac = (token or "").strip().partition(".")
-    if not sep or not payload or not mac or len(token) > 2048:
+    token = (token or "").strip()
+    payload, sep, signature = token.partition(".")
+    if not sep or not payload or not signature or len(token) > _MAX_TOKEN:
         raise InvalidLinkError("malformed token")
+    signer = _signer(secret)
     try:
-        expected = _mac(secret, payload)
-    except UnicodeEncodeError as exc:
-        raise InvalidLinkError("malformed token") from exc
-    if not hmac.compare_digest(expected.encode(), mac.encode("utf-8", "replace")):
-        raise InvalidLinkError("bad signature")
-    try:
-        claims = json.loads(_unb64(payload))
+        payload_bytes = signer.unsign(token)
+        if signer.sign(payload_bytes).decode("ascii") != token:
+            # base64 decoding ignores padding bits and stray characters: one token, one spelling
+            raise BadData("non-canonical signature")
+        claims = json.loads(base64_decode(payload_bytes))
         shop_id, kind, filename, expires = claims["s"], claims["k"], claims["f"], claims["e"]
+    except BadData as exc:
+        raise InvalidLinkError("bad signature") from exc
     except (ValueError, KeyError, TypeError) as exc:
         raise InvalidLinkError("malformed payload") from exc
     _check(shop_id, kind, filename)

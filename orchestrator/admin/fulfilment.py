@@ -15,7 +15,7 @@ from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from db.models import Order, OrderEvent, Shop
+from db.models import Order, OrderEvent, OrderState, Shop
 from db.order_states import (
     LABELS,
     OrderStateError,
@@ -34,7 +34,9 @@ from orchestrator.admin.schemas import (
 from orchestrator.notifications import wake
 
 router = APIRouter()
-FulfilmentState = Literal["pagada", "enviada", "entregada", "devuelta"]
+FulfilmentState = Literal[
+    OrderState.PAGADA, OrderState.ENVIADA, OrderState.ENTREGADA, OrderState.DEVUELTA
+]
 Actor = Annotated[str, Field(min_length=1, max_length=100, pattern=NO_NUL)]
 
 

@@ -15,7 +15,15 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from db import analytics
-from db.models import TURN_MODES, Conversation, ConversationLog, Handoff, Shop, TurnMode
+from db.models import (
+    TURN_MODES,
+    Conversation,
+    ConversationLog,
+    Handoff,
+    OutboundStatus,
+    Shop,
+    TurnMode,
+)
 from orchestrator.admin.deps import PageDep, RangeDep, RowId, SessionDep, ShopDep
 from orchestrator.admin.inbox_schemas import (
     HandoffDay,
@@ -30,6 +38,8 @@ from orchestrator.admin.inbox_schemas import (
 from orchestrator.admin.schemas import ErrorDetail, Page, not_found
 from orchestrator.handoff import HandoffDesk
 
+# Not sent on purpose (`db.notifications.decide`): outside the 24-hour window, or opted out.
+HELD = (OutboundStatus.NEEDS_TEMPLATE, OutboundStatus.OPTED_OUT)
 router = APIRouter()
 TRANSCRIPT_TURNS = 500
 _404 = not_found("conversation")
@@ -189,8 +199,8 @@ def reply(
     row, ref = _shop_and_ref(session, desk, shop.id, conversation_id)
     author = f"panel:{body.author}" if body.author else "panel"
     result = desk.reply(row, ref, body.text, author)
-    failed = result.status == "failed"
-    held = result.status in ("needs_template", "opted_out")  # db.notifications.decide
+    failed = result.status == OutboundStatus.FAILED
+    held = result.status in HELD  # db.notifications.decide
     error = f"{result.error_code}: {result.error_message}" if failed else result.error_message
     return ReplyOut(
         status=result.status,

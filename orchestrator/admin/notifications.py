@@ -7,17 +7,16 @@ they are listed here (and on the dashboard) for the shop to act on.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from sqlalchemy import func, select
 
-from db.models import OUTBOUND_STATUSES, OutboundMessage
+from db.models import OutboundMessage, OutboundStatus
 from orchestrator.admin.deps import PageDep, SearchText, SessionDep, ShopDep
 from orchestrator.admin.schemas import NotificationOut, Page
 
 router = APIRouter()
-Status = Literal[OUTBOUND_STATUSES]  # type: ignore[valid-type]
 
 
 @router.get("/notifications", response_model=Page[NotificationOut])
@@ -25,7 +24,9 @@ def list_notifications(
     shop: ShopDep,
     session: SessionDep,
     paging: PageDep,
-    status: Annotated[list[Status] | None, Query(description="One or more statuses")] = None,
+    status: Annotated[
+        list[OutboundStatus] | None, Query(description="One or more statuses")
+    ] = None,
     kind: SearchText = None,
 ) -> Page[NotificationOut]:
     """The shop's notifications, newest first (`status=needs_template` for the to-do)."""

@@ -30,7 +30,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.catalog_fields import fold
-from db.models import ConversationLog, InboundMessage, Product
+from db.models import ConversationLog, InboundMessage, OrderState, Product
 from db.session import session_scope
 from orchestrator.logging import get_logger
 from orchestrator.media.download import Media, MediaDownloader, MediaError, base_type, kind_of
@@ -285,7 +285,7 @@ class MediaService:
         if (
             sid
             and order
-            and order.get("state") == "pendiente"
+            and order.get("state") == OrderState.PENDIENTE
             and len(replies) == 1
             and len(replies[0]) <= QUICK_REPLY_MAX_CHARS
         ):

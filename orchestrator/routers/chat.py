@@ -26,7 +26,7 @@ from pydantic import AfterValidator, BaseModel, Field
 from sqlalchemy import select
 
 from db.identity import local_user_id
-from db.models import OutboundMessage, Shop, utcnow
+from db.models import InboundStatus, OutboundMessage, Shop, utcnow
 from db.session import session_scope
 from orchestrator import metrics as m
 from orchestrator.api.deps import ServicesDep, SettingsDep
@@ -184,7 +184,7 @@ def _run(services: Services, body: ChatIn | ChatMediaIn, media: list[dict[str, s
                 body=body.message,
                 num_media=len(media),
                 media=media,
-                status="processing",
+                status=InboundStatus.PROCESSING,
                 locked_by=services.worker.worker_id,
                 locked_at=utcnow(),
                 heartbeat_at=utcnow(),

@@ -81,7 +81,6 @@ def metrics(services: ServicesDep, allowed: OpsAccessDep) -> PlainTextResponse:
         if services.settings.metrics_token is None:
             raise HTTPException(404, detail="Not Found")
         raise HTTPException(401, detail="Invalid token", headers={"WWW-Authenticate": "Bearer"})
-    body = services.metrics.render()
     gauges: dict[str, tuple[str, float]] = {
         "tendero_worker_in_flight": ("Turns being processed now", services.worker.in_flight),
         "tendero_worker_database_ok": (
@@ -101,6 +100,5 @@ def metrics(services: ServicesDep, allowed: OpsAccessDep) -> PlainTextResponse:
             )
     except Exception:  # the database is down: the gauges above say so
         pass
-    for name, (text_, value) in gauges.items():
-        body += f"# HELP {name} {text_}\n# TYPE {name} gauge\n{name} {value}\n"
+    body = services.metrics.render(gauges)
     return PlainTextResponse(body, media_type="text/plain; version=0.0.4; charset=utf-8")

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
-from db.models import OutboundMessage, Shop
+from db.models import OutboundMessage, OutboundStatus, Shop
 from db.session import session_scope
 from orchestrator import metrics as m
 from orchestrator.api.deps import ServicesDep, TwilioFormDep
@@ -38,14 +38,14 @@ log = get_logger("orchestrator.twilio")
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 _PHONE = r"^whatsapp:\+?[0-9]{6,15}$"
 # Delivery states only move forward; a late "sent" never overwrites "delivered".
-_RANK = {
-    "queued": 0,
-    "sending": 1,
-    "sent": 2,
-    "delivered": 3,
-    "read": 4,
-    "undelivered": 5,
-    "failed": 5,
+_RANK: dict[str, int] = {
+    OutboundStatus.QUEUED: 0,
+    OutboundStatus.SENDING: 1,
+    OutboundStatus.SENT: 2,
+    OutboundStatus.DELIVERED: 3,
+    OutboundStatus.READ: 4,
+    OutboundStatus.UNDELIVERED: 5,
+    OutboundStatus.FAILED: 5,
 }
 
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import hmac
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -27,7 +28,7 @@ from sanic.response import HTTPResponse
 logger = logging.getLogger(__name__)
 
 
-def token_ok(expected: Text, authorization: Optional[Text]) -> bool:
+def token_ok(expected: str, authorization: str | None) -> bool:
     """True when `authorization` is `Bearer <expected>` (constant-time; empty never passes)."""
     if not expected:
         return False
@@ -41,29 +42,27 @@ class TokenRestInput(RestInput):
     """The REST channel, answering only requests that carry the shared token."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         """Same name, hence same URL, as Rasa's own REST channel."""
         return "rest"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         """Build the channel from its credentials.yml section (`token`)."""
         token = str((credentials or {}).get("token") or "")
         if not token:
             logger.error("TokenRestInput has no token: every request will be refused")
         return cls(token)
 
-    def __init__(self, token: Text = "") -> None:
+    def __init__(self, token: str = "") -> None:
         self.token = token
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[None]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         """Rasa's REST blueprint with a token check in front of every route but health."""
         blueprint = super().blueprint(on_new_message)
 
         @blueprint.on_request
-        async def check_token(request: Request) -> Optional[HTTPResponse]:
+        async def check_token(request: Request) -> HTTPResponse | None:
             if request.method == "GET" and request.path.rstrip("/").endswith("/rest"):
                 return None  # the channel's health check says nothing
             if token_ok(self.token, request.headers.get("Authorization")):

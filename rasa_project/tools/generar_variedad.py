@@ -9,7 +9,8 @@ templates, then run (any Python 3):
     python rasa_project/tools/generar_variedad.py
 
 The output is deterministic (fixed seed) and committed, so training stays reproducible.
-Never put examples of tests/nlu_test.yml or tests/nlu_dev.yml here (tests/rasa/test_training_data.py checks it).
+Never put examples of tests/nlu_test.yml or tests/nlu_dev.yml here
+(tests/rasa/test_training_data.py checks it).
 """
 
 from __future__ import annotations

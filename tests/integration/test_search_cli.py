@@ -9,22 +9,28 @@ import sys
 import threading
 from pathlib import Path
 
-from sqlalchemy import select, update
+import pytest
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from actions.runtime import Runtime
 from actions.search import CatalogSearch, SearchSettings
 from actions.search.backends import ChargramBackend
+from actions.settings import ActionsSettings
 from db.models import Product, Shop
 from db.seed import load_demo
 
 ROOT = Path(__file__).resolve().parents[2]
+INDEX_VARS = ("INDEX_DIR", "SEARCH_INDEX_DIR")
 
 
-def _cli(db_url: str, index_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
+def _cli(
+    db_url: str, index_dir: Path, *args: str, index_var: str = "SEARCH_INDEX_DIR"
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in INDEX_VARS}
+    env |= {
         "DATABASE_URL": db_url,
-        "SEARCH_INDEX_DIR": str(index_dir),
+        index_var: str(index_dir),
         "SEARCH_BACKEND": "chargram",
         "COLUMNS": "200",
     }
@@ -56,6 +62,43 @@ def test_cli_builds_refreshes_and_queries_the_demo_shop(
     assert len(hits) == 3 and "Licuadora Oster" in hits[0]
     unknown = _cli(db_url, tmp_path, "build", "no-such-shop")
     assert unknown.returncode == 2 and "unknown shop" in unknown.stdout
+
+
+@pytest.mark.parametrize("index_var", INDEX_VARS)
+def test_cli_and_action_server_use_the_same_index_dir(
+    index_var: str,
+    db_url: str,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`INDEX_DIR` (.env.example, docker-compose) and `SEARCH_INDEX_DIR` mean the same folder
+    to `python -m actions.search build` and to the action server's catalog search."""
+    with session_factory() as session:
+        load_demo(session)
+        session.commit()
+        shop_id = session.scalar(select(Shop.id).where(Shop.slug == "demo"))
+    folder = tmp_path / "index"
+    built = _cli(db_url, folder, "build", "demo", index_var=index_var)
+    assert built.returncode == 0, built.stderr
+    assert (folder / str(shop_id) / "meta.json").exists()
+
+    for name in INDEX_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(index_var, str(folder))
+    monkeypatch.setenv("SEARCH_BACKEND", "chargram")
+    runtime = Runtime(ActionsSettings(database_url=db_url), engine, session_factory)
+    assert runtime.search.settings.index_dir == folder
+    assert runtime.search.settings.backend == "chargram"
+
+
+def test_index_dir_wins_over_search_index_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INDEX_DIR", str(tmp_path / "a"))
+    monkeypatch.setenv("SEARCH_INDEX_DIR", str(tmp_path / "b"))
+    assert SearchSettings().index_dir == ActionsSettings().search.index_dir == tmp_path / "a"
 
 
 def test_concurrent_searches_while_the_catalog_changes(

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from pydantic import AliasChoices
 from pydantic_settings import BaseSettings
 
 from actions.search.settings import SearchSettings
@@ -88,7 +89,12 @@ def _env_names(*classes: type[BaseSettings]) -> set[str]:
         prefix = str(cls.model_config.get("env_prefix") or "")
         for name, field in cls.model_fields.items():
             alias = field.validation_alias
-            names.add(str(alias).upper() if isinstance(alias, str) else f"{prefix}{name}".upper())
+            if isinstance(alias, AliasChoices):
+                names.update(str(choice).upper() for choice in alias.choices)
+            elif isinstance(alias, str):
+                names.add(alias.upper())
+            else:
+                names.add(f"{prefix}{name}".upper())
     return names
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from actions.runtime import Runtime, set_runtime
+from actions.search import SearchSettings
 from actions.settings import ActionsSettings
 from db.models import Product, Shop
 from tests.factories import make_product, make_shop
@@ -53,9 +54,8 @@ def sales_runtime(
     db_url: str, engine: Engine, session_factory: sessionmaker[Session], tmp_path: Path
 ) -> Iterator[Runtime]:
     """Point the actions at the test database (model-free `chargram` catalog search)."""
-    settings = ActionsSettings(
-        database_url=db_url, index_dir=tmp_path / "index", search_backend="chargram"
-    )
+    search = SearchSettings(index_dir=tmp_path / "index", backend="chargram")
+    settings = ActionsSettings(database_url=db_url, search=search)
     rt = Runtime(settings, engine, session_factory)
     set_runtime(rt)
     yield rt

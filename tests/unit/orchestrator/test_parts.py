@@ -99,8 +99,8 @@ def test_metrics_render_prometheus_text() -> None:
     m.observe("s_seconds", "Stage", 0.03, stage="rasa")
     text = m.render()
     assert '# TYPE t_total counter\nt_total{channel="chat"} 2' in text
-    assert 's_seconds_bucket{stage="rasa",le="0.025"} 0' in text
-    assert 's_seconds_bucket{stage="rasa",le="0.05"} 1' in text
+    assert 's_seconds_bucket{le="0.025",stage="rasa"} 0' in text  # label names sorted
+    assert 's_seconds_bucket{le="0.05",stage="rasa"} 1' in text
     assert 's_seconds_count{stage="rasa"} 1' in text
     assert m.value("t_total", channel="chat") == 2
 
