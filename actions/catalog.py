@@ -163,6 +163,8 @@ def select_products(turn: Turn, tracker: Tracker, *, k: int = SHOW_MAX) -> Selec
     """
     text = latest_text(tracker)
     phrase = entity(tracker, "producto")
+    if phrase and not catalog.content_words(phrase):
+        phrase = None  # "40" of "¿tienen tenis talla 40?": the message says what it is
     intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
     offered = offered_product_id(tracker) if intent == "afirmar" and not phrase else None
     if offered is not None:
@@ -233,7 +235,12 @@ def select_products(turn: Turn, tracker: Tracker, *, k: int = SHOW_MAX) -> Selec
         return Selection(text, shown, referenced=True)
     available = True
     if found and not category_hit:
-        focused = catalog.focus(query, found, phrase=bool(phrase) and query == phrase)
+        focused = catalog.focus(
+            query,
+            found,
+            phrase=bool(phrase) and query == phrase,
+            extra_sizes=catalog.asked_sizes(text),  # "curitas de las de 20"
+        )
         found, available = focused.products, focused.available
     folded = catalog.fold(text)
     if _CHEAP.search(folded) or _PRICEY.search(folded):

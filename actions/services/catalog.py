@@ -256,6 +256,9 @@ def resolve_reference(text: str, shown: Sequence[Product]) -> Product | None:
     best = best_name_match(text, shown)
     if best is not None and not _other_size(text, best):
         return best
+    sized = _by_size_word(folded, shown)  # "dame el grande", "el chico"
+    if sized is not None:
+        return sized
     by_size = _by_size(text, shown)
     if by_size is not None:
         return by_size
@@ -268,6 +271,40 @@ def resolve_reference(text: str, shown: Sequence[Product]) -> Product | None:
     ):
         return shown[0]
     return None
+
+
+_BIG = re.compile(r" (?:mas )?(?:grande|grandes|grandote|grandota|mayor|familiar) ")
+_SMALL = re.compile(
+    r" (?:mas )?(?:chico|chica|chicos|chicas|pequeno|pequena|pequeño|pequeña|chiquito|chiquita|"
+    r"mini|menor|personal) "
+)
+_MEASURE = re.compile(
+    r"(\d+(?:[.,]\d+)?)\s*(ml|cc|l|lt|lts|litros?|g|gr|gramos?|kg|kilos?|oz|cm|mm|m|mts|metros?|"
+    r"piezas?|tabletas?|capsulas?|unidades|und|hojas|sobres?)\b"
+)
+_SCALE = {"ml": 0.001, "cc": 0.001, "g": 0.001, "gr": 0.001, "gramo": 0.001, "gramos": 0.001,
+          "cm": 0.01, "mm": 0.001}  # fmt: skip
+
+
+def _measure(product: Product) -> float | None:
+    """The product's size in a common unit ("600 ml" → 0.6, "2.5 litros" → 2.5)."""
+    match = _MEASURE.search(fold(product.name))
+    if match is None:
+        return None
+    return float(match.group(1).replace(",", ".")) * _SCALE.get(match.group(2), 1.0)
+
+
+def _by_size_word(folded: str, shown: Sequence[Product]) -> Product | None:
+    """ "el grande" / "el chico": the biggest / smallest of the shown sizes, when every
+    shown product has a size and they differ."""
+    big, small = bool(_BIG.search(folded)), bool(_SMALL.search(folded))
+    if big == small or len(shown) < 2:
+        return None
+    measured = [(m, p) for p in shown if (m := _measure(p)) is not None]
+    if len(measured) < len(shown) or len({m for m, _ in measured}) < 2:
+        return None
+    pick = max if big else min
+    return pick(measured, key=lambda mp: mp[0])[1]
 
 
 _SIZE_ASKED = re.compile(r"\bde\s+(\d+(?:\s+\d+/\d+|[/.,]\d+)?)")
@@ -469,7 +506,9 @@ def _modifiers(query: str, head: str) -> list[str]:
     return [w for w in after if w not in skip and w not in _ORDINALS]
 
 
-def focus(query: str, found: Sequence[Product], *, phrase: bool) -> Focus:
+def focus(
+    query: str, found: Sequence[Product], *, phrase: bool, extra_sizes: Sequence[str] = ()
+) -> Focus:
     """Narrow search hits to what `query` asks for.
 
     - Products that share no content word with the request are dropped (no padding).
@@ -504,17 +543,22 @@ def focus(query: str, found: Sequence[Product], *, phrase: bool) -> Focus:
         ]
         if phrase and lacking:
             return Focus(with_head, available=False)
-    numbers = sizes(query)  # "talla 40", "6 litros", "fierro de 1/2"
+    numbers = sizes(query) or list(extra_sizes)  # "talla 40", "6 litros", "fierro de 1/2"
 
-    def fit(p: Product) -> tuple[int, int, int]:
+    def fit(p: Product) -> tuple[int, int, int, int]:
         # Name words asked for, sizes asked for, then fewer sizes nobody asked for ("6 x 1"
-        # is the 6 x 1 screw, not the 6 x 1 5/8 one).
+        # is the 6 x 1 screw, not the 6 x 1 5/8 one), then — when a size was asked — fewer
+        # name words nobody asked for ("coca de 600" is the Coca-Cola 600 ml, not the Sin
+        # Azúcar one of the same size).
+        if not numbers:
+            return _modifier_hits(words, head, p), 0, 0, 0
         extra = [n for n in re.findall(r"\d+", fold(p.name)) if n not in numbers]
-        return _modifier_hits(words, head, p), _hits(numbers, p), -len(extra) if numbers else 0
+        unasked = [w for w in _content(p.name) if not _found(w, words, inflect=True)]
+        return _modifier_hits(words, head, p), _hits(numbers, p), -len(extra), -len(unasked)
 
     scored = sorted(((fit(p), -i, p) for i, p in enumerate(related)), reverse=True)
     best = scored[0][0]
-    second = scored[1][0] if len(scored) > 1 else (0, 0, 0)
+    second = scored[1][0] if len(scored) > 1 else (0, 0, 0, 0)
     if best > second and best[0] >= max(1, -(-3 * len(words) // 5)):
         return Focus([scored[0][2]])
     return Focus(related)

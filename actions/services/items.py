@@ -22,7 +22,8 @@ _SPLIT = re.compile(
 )
 _LEAD = re.compile(
     r"^(?:hola|buenos d[ií]as|buenas tardes|buenas noches|buen d[ií]a|buenas|porfa|"
-    r"por favor|me (?:mandas|manda|env[ií]as|regalas|das|pones|agregas|vendes|separas)|"
+    r"por favor|me (?:mandas|manda|env[ií]as|regalas|regala|das|da|pones|agregas|vendes|vende|"
+    r"separas|pasas|pasa|traes|trae|consigues|consigue)|p[aá]same|p[aá]seme|"
     r"m[aá]ndame|m[aá]ndeme|quiero|quisiera|queria|quer[ií]a|dame|deme|d[eé]me|"
     r"agr[eé]game|agrega|agregue|ponme|p[oó]ngame|ponle|[eé]chame|necesito|necesitamos|"
     r"requiero|regalame|reg[aá]lame|me gustar[ií]a|llevo|me llevo|voy a llevar|tambi[eé]n|"

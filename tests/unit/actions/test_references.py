@@ -119,3 +119,29 @@ def test_a_word_that_only_begins_a_longer_name_word_is_another_thing() -> None:
     ]
     assert not focus("colchones dobles", found, phrase=True).available
     assert terms("unas bandas elásticas") == ["banda", "elastica"]
+
+
+def test_a_size_asked_picks_the_plain_product_of_that_size() -> None:
+    found = [
+        _p(1, "Coca-Cola 600 ml"),
+        _p(2, "Coca-Cola Sin Azúcar 600 ml"),
+        _p(3, "Coca-Cola 2.5 litros"),
+    ]
+    assert [p.id for p in focus("coca de 600", found, phrase=True).products] == [1]
+    curitas = [_p(1, "Curitas caja 20 piezas"), _p(2, "Curitas caja 100 piezas")]
+    chosen = focus("curitas", curitas, phrase=True, extra_sizes=["20"])
+    assert [p.id for p in chosen.products] == [1]
+    # No size asked: two variants stay a choice.
+    deos = [_p(1, "Desodorante Rexona Men roll-on 50 ml"), _p(2, "Desodorante Rexona Men aerosol")]
+    assert len(focus("desodorante rexona", deos, phrase=True).products) == 2
+
+
+def test_the_big_one_and_the_small_one_of_the_sizes_shown() -> None:
+    shown = [
+        _p(1, "Shampoo Head & Shoulders limpieza renovadora 180 ml"),
+        _p(2, "Shampoo Head & Shoulders limpieza renovadora 375 ml"),
+    ]
+    assert (resolve_reference("dame el grande", shown) or _p(0, "")).id == 2
+    assert (resolve_reference("el más chico porfa", shown) or _p(0, "")).id == 1
+    cokes = [_p(1, "Coca-Cola 600 ml"), _p(2, "Coca-Cola 2.5 litros")]
+    assert (resolve_reference("la grande", cokes) or _p(0, "")).id == 2
