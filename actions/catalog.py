@@ -82,6 +82,7 @@ def offered_product_id(tracker: Tracker) -> int | None:
 _YES = re.compile(
     r"\b(si|dale|ok|okey|bueno|listo|ya|va|claro|de una|perfecto|hagale|entendido|conforme|"
     r"las que haya|la que haya|lo que haya|las que tengas|los que tengas|las que hay|los que hay|"
+    r"las que tenga|los que tenga|lo que tenga|la que tenga|las que tiene|los que tiene|"
     r"disponibles?|anotalas|anotalos|ponlas|ponlos|esas|esos|mandalas|mandalos|mandamelas|"
     r"mandamelos|envieme|enviame|me sirve|me sirven|sirve|sirven|confirmo|confirmado|"
     r"de acuerdo|correcto|asi es)\b"

@@ -295,12 +295,24 @@ class ActionGuardarDatos(TurnAction):
         request = product_request(text)
         if request and catalog_query(turn, request, coverage=0.5):
             # "soy Natalia, quiero una licuadora oster": the data noted, the product added.
+            # Only fields outside the request count ("me pasa un cloralex de 3.75 y un
+            # ariel" is no address).
+            outside = parse_buyer_data(text.replace(request, " "), region=turn.shop.country)
+            kept = {slot: value for slot, value in kept.items() if slot in outside}
             added = CollectingDispatcher()
             many = add_many(turn, added, self.name(), split_items(request))
             if many is not None:
-                say(dispatcher, self.name(), reply, facts)
+                if kept:
+                    noted = ", ".join(labels[s] for s in FORM_SLOTS if s in kept)
+                    facts = {"saved_fields": sorted(kept)}
+                    say(
+                        dispatcher,
+                        self.name(),
+                        f"¡Gracias! Anoté tu {noted} para el envío 📝.",
+                        facts,
+                    )
                 dispatcher.messages.extend(added.messages)
-                return [*events, *many]
+                return [*[SlotSet(slot, value) for slot, value in kept.items()], *many]
         if order is None or not order.items:
             say(dispatcher, self.name(), f"{reply} ¿Qué te gustaría comprar?", facts)
             return events

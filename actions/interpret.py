@@ -132,6 +132,16 @@ class ActionInterpretar(TurnAction):
                 return _follow("action_confirmar_pedido", "done", tracker)
             dispatcher.utter_message(response="utter_de_nada")
             return []
+        if intent == "despedir":
+            # "bueno, deme las que tenga" answers "¿Te anoto 3?"; "es todo, chao" closes.
+            text = latest_text(tracker)
+            offer = pending_offer(tracker)
+            if offer is not None and accepts_offer(text, offer[1]) and not is_done(text):
+                return _follow("action_agregar_producto", "reference", tracker)
+            if is_done(text) and has_cart(turn):
+                return _follow("action_confirmar_pedido", "done", tracker)
+            dispatcher.utter_message(response="utter_despedir")
+            return []
         if intent == "negar":
             # "nada más", "ok, nada más" with a cart: the order is complete (the summary);
             # a plain "no" declines what was offered and never adds it.

@@ -36,7 +36,8 @@ _STREET = (
     r"urb|colonia|col|prolongaci[oó]n|prol|camino|km|kil[oó]metro|vereda|sector|conjunto|"
     r"edificio|torre|bloque|casa|apto|apartamento|departamento|depto|dpto"
 )
-_ADDRESS = re.compile(rf"\b(?:{_STREET})\.?\s*[\w#°º-]", re.IGNORECASE)
+# The street word stands alone ("cl 45", "Cra. 43A"), not inside a word ("cloralex").
+_ADDRESS = re.compile(rf"\b(?:{_STREET})(?![a-záéíóúüñ])\.?\s*[\w#°º-]", re.IGNORECASE)
 _ADDRESS_LABEL = re.compile(
     r"\b(?:direcci[oó]n|dir|domicilio|v[ií]vo en|queda en|env[ií](?:a|e|en)(?:lo)? a|"
     r"entrega en|mand(?:a|e)lo a)\b[\s:,.-]*",

@@ -67,6 +67,10 @@ def terms(text: str) -> list[str]:
 
 def _singular(word: str) -> str:
     if len(word) > 4 and word.endswith("es") and word[-3] not in "aeiou":
+        # "papeles" → "papel", but "chicles" → "chicle", "cables" → "cable" (no Spanish
+        # word ends in two consonants).
+        if word[-4] not in "aeiou":
+            return word[:-1]
         return word[:-2]
     if len(word) > 3 and word.endswith("s"):
         return word[:-1]
@@ -310,9 +314,24 @@ def _by_size_word(folded: str, shown: Sequence[Product]) -> Product | None:
 _SIZE_ASKED = re.compile(r"\bde\s+(\d+(?:\s+\d+/\d+|[/.,]\d+)?)")
 
 
+_SPOKEN_SIZES = (
+    # "litro y medio" → "1.5 litros", "de litro" → "de 1 litro" (the sizes people say)
+    (re.compile(r"\b(?:un |una )?(litro|kilo|galon|metro|libra)s? y medio\b"), r"1.5 \1s"),
+    (re.compile(r"\bde (litro|kilo|galon|metro|libra)\b"), r"de 1 \1"),
+)
+
+
+def spoken_sizes(text: str) -> str:
+    """`text` (folded) with spoken sizes written as numbers."""
+    folded = fold(text)
+    for pattern, repl in _SPOKEN_SIZES:
+        folded = pattern.sub(repl, folded)
+    return folded
+
+
 def asked_sizes(text: str) -> list[str]:
     """The sizes `text` asks for with "de": "los de 1 5/8" → ["1", "5", "8"]."""
-    return [n for m in _SIZE_ASKED.finditer(fold(text)) for n in sizes(m.group(1))]
+    return [n for m in _SIZE_ASKED.finditer(spoken_sizes(text)) for n in sizes(m.group(1))]
 
 
 def size_of_shown(text: str, shown: Sequence[Product]) -> str | None:
@@ -340,8 +359,9 @@ def _other_size(text: str, product: Product) -> bool:
 
 
 def sizes(text: str) -> list[str]:
-    """The numbers written in `text` ("1/2" → ["1", "2"], "1.5 litros" → ["1", "5"])."""
-    return re.findall(r"\d+", fold(text))
+    """The numbers written in `text` ("1/2" → ["1", "2"], "1.5 litros" → ["1", "5"],
+    "litro y medio" → ["1", "5"])."""
+    return re.findall(r"\d+", spoken_sizes(text))
 
 
 def _by_size(text: str, shown: Sequence[Product]) -> Product | None:

@@ -100,6 +100,9 @@ _CHATTER = re.compile(
 )
 # "wincha como le dicen aquí", "esmeril, o como se diga": how it is called is no product.
 _NAMING = re.compile(r"\s*,?\s*\b(?:como|que) (?:le|les|lo|la|se) (?:dicen|llaman|dice|diga)\b.*$")
+_LITRO_Y_MEDIO = re.compile(
+    r"\b(?:un |una )?(litro|kilo|gal[oó]n|metro|libra)s? y medio\b", re.IGNORECASE
+)
 _NOTHING_BUT = PACKAGING | frozenset({"par", "pares"})
 
 
@@ -114,6 +117,7 @@ def _pieces(text: str) -> list[str]:
 def split_items(text: str) -> list[Item]:
     """The items of a request, in the order written (see the module docstring)."""
     items: list[Item] = []
+    text = _LITRO_Y_MEDIO.sub(r"1.5 \1s", text or "")  # not "litro" and "medio"
     for raw in _pieces(text):
         part = _strip_lead(raw)
         if not part or _CHATTER.match(part):
@@ -190,7 +194,7 @@ def order_quantity(text: str) -> int | None:
 # buying verb to where the data begin.
 _BUYING = re.compile(
     r"\b(?:quiero|quisiera|quer[ií]a|necesito|necesitaba|busco|buscaba|me\s+(?:das|da|vendes|vende|mandas|manda|env[ií]as|"
-    r"regalas)|dame|deme|d[eé]me|m[aá]ndame|m[aá]ndeme|me\s+llevo|llevo|compro|pido)\b",
+    r"regalas|regala|pasas|pasa|traes|trae)|dame|deme|d[eé]me|m[aá]ndame|m[aá]ndeme|me\s+llevo|llevo|compro|pido)\b",
     re.IGNORECASE,
 )
 _DATA_START = re.compile(
@@ -199,7 +203,7 @@ _DATA_START = re.compile(
     r"(?:env[ií]ar|mandar|llevar)(?:lo|la|los|las)?\s+a|a\s+(?:la\s+)?direcci[oó]n|"
     r"a\s+nombre\s+de|mi\s+(?:nombre|c[eé]dula|cel|celular|tel[eé]fono|n[uú]mero|"
     r"direcci[oó]n|correo|barrio)|soy|me\s+llamo|c\.?\s?c\.?|c[eé]dula|cel|celular|"
-    r"barrio)\b|[,;.]|\d{6,}|\S+@\S+).*$",
+    r"barrio)\b|[,;]|\.(?!\d)|\d{6,}|\S+@\S+).*$",
     re.IGNORECASE | re.DOTALL,
 )
 

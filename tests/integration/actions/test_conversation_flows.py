@@ -503,3 +503,14 @@ def test_a_bare_yes_after_a_template_question_adds_nothing_again(
     tracker = make_tracker("ahora sí, es todo", intent="afirmar", events=events, slots=slots)
     out = asyncio.run(ActionAgregarProducto().run(CollectingDispatcher(), tracker, {}))
     assert _followup(out) == "action_confirmar_pedido"
+
+
+def test_a_cart_message_misread_as_data_saves_no_address(
+    sales_shop: SalesShop, session: Session
+) -> None:
+    # "Cl" is a street word; "cloralex" is not an address, nor "qué tal" a barrio.
+    make_product(session, sales_shop.shop, name="Cloralex 3.75 litros", price=59, stock=9)
+    session.commit()
+    text = "qué tal, me pasa un cloralex de 3.75 y un termo acero"
+    reply = run_action(ActionGuardarDatos(), make_tracker(text, intent="informar_datos"))
+    assert not reply.slots.get("direccion") and not reply.slots.get("barrio")
