@@ -198,6 +198,9 @@ class ActionAgregarProducto(TurnAction):
         except QuantityError as err:
             bad_quantity(dispatcher, self.name(), err)
             return []
+        if str(quantity) in catalog.asked_sizes(text) and order_quantity(text) != quantity:
+            # "unas curitas de las de 20": 20 is the size asked, not how many.
+            quantity = order_quantity(text) or 1
         selection = select_products(turn, tracker)
         products = selection.products
         if not products:

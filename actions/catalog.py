@@ -243,6 +243,24 @@ def select_products(turn: Turn, tracker: Tracker, *, k: int = SHOW_MAX) -> Selec
             extra_sizes=catalog.asked_sizes(text),  # "curitas de las de 20"
         )
         found, available = focused.products, focused.available
+        if (
+            not available
+            and phrase
+            and set(catalog.content_words(text)) - set(catalog.content_words(phrase))
+        ):
+            # The entity may be a piece of the thing named ("dientes" of "un cepillo de
+            # dientes"): the whole message is the second reading.
+            turn.session.commit()
+            again = catalog.search_products(
+                session=turn.session,
+                shop_id=turn.shop.id,
+                query=text,
+                searcher=turn.searcher(),
+                k=k,
+            )
+            whole = catalog.focus(text, again, phrase=True, extra_sizes=catalog.asked_sizes(text))
+            if again and whole.available:
+                query, found, available = text, whole.products, True
     folded = catalog.fold(text)
     if _CHEAP.search(folded) or _PRICEY.search(folded):
         # "el celular más barato": rank the products named like the query, not accessories

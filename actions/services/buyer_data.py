@@ -272,11 +272,18 @@ _NOT_NAME_WORDS = frozenset(
 
 
 def _looks_like_name(part: str) -> bool:
-    """2–5 words of letters, none of them a word a name never has."""
+    """1–5 words of letters (and particles inside: "Hernández de la Torre"), none of them a
+    word a name never has."""
     words = part.split()
-    if not _WORDS_ONLY.match(part) or not 1 <= len(words) <= 5:
+    inner = [
+        w for i, w in enumerate(words) if not (0 < i < len(words) - 1 and fold(w) in _PARTICLES)
+    ]
+    if not _WORDS_ONLY.match(part) or not 1 <= len(inner) <= 5:
         return False
-    return not any(fold(w) in _NOT_NAME_WORDS for w in words)
+    return not any(fold(w) in _NOT_NAME_WORDS for w in inner)
+
+
+_PARTICLES = frozenset({"de", "del", "la", "las", "los", "y", "e", "da", "das", "do", "dos"})
 
 
 _ADDRESS_TAIL = re.compile(

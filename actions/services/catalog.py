@@ -365,8 +365,9 @@ def sizes(text: str) -> list[str]:
 
 
 def _by_size(text: str, shown: Sequence[Product]) -> Product | None:
-    """The one shown product whose name holds every number of `text` ("el de 60")."""
-    wanted = sizes(text)
+    """The one shown product whose name holds every number of `text` ("el de 60"); the
+    sizes asked with "de" first ("el de 20 tabletas, me da 2": 20 is the size)."""
+    wanted = asked_sizes(text) or sizes(text)
     if not wanted:
         return None
     fits = [p for p in shown if all(n in re.findall(r"\d+", fold(p.name)) for n in wanted)]
@@ -434,8 +435,17 @@ _UNITS = frozenset(
 )  # fmt: skip
 
 
+# Size adjectives: "dame el grande" picks by size among the shown (`_by_size_word`).
+_SIZE_ADJECTIVES = frozenset(
+    {"grande", "chico", "chica", "pequeno", "pequeño", "pequena", "pequeña", "mediano",
+     "mediana", "chiquito", "chiquita", "grandote", "mini"}
+)  # fmt: skip
+
+
 def _content(text: str) -> list[str]:
-    return [w for w in terms(text) if not w.isdigit() and w not in _UNITS]
+    return [
+        w for w in terms(text) if not w.isdigit() and w not in _UNITS and w not in _SIZE_ADJECTIVES
+    ]
 
 
 def content_words(text: str) -> list[str]:

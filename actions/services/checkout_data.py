@@ -33,9 +33,19 @@ def clean_name(value: str) -> str:
         raise InvalidField("Ese nombre no me cuadra 🤔. Escríbeme tu nombre completo, solo letras.")
     if len(name) > 120:
         raise InvalidField("Ese nombre es muy largo. ¿Me lo escribes más corto?")
+    words = name.split()
     return " ".join(
-        w if w.isupper() and len(w) > 1 else w[:1].upper() + w[1:] for w in name.split()
+        w.lower()
+        if 0 < i < len(words) - 1 and w.lower() in NAME_PARTICLES  # "Hernández de la Torre"
+        else w
+        if w.isupper() and len(w) > 1
+        else w[:1].upper() + w[1:]
+        for i, w in enumerate(words)
     )
+
+
+# Words inside a full name that stay lowercase ("María de los Ángeles", "Juan del Valle").
+NAME_PARTICLES = frozenset({"de", "del", "la", "las", "los", "y", "e", "da", "das", "do", "dos"})
 
 
 def clean_cedula(value: str) -> str:

@@ -514,3 +514,15 @@ def test_a_cart_message_misread_as_data_saves_no_address(
     text = "qué tal, me pasa un cloralex de 3.75 y un termo acero"
     reply = run_action(ActionGuardarDatos(), make_tracker(text, intent="informar_datos"))
     assert not reply.slots.get("direccion") and not reply.slots.get("barrio")
+
+
+def test_a_size_said_with_de_is_not_the_count(sales_shop: SalesShop, session: Session) -> None:
+    run_action(
+        ActionAgregarProducto(),
+        make_tracker(
+            "y una licuadora de las de 3 velocidades",
+            intent="comprar",
+            entities={"producto": "licuadora", "cantidad": "3"},
+        ),
+    )
+    assert _cart(session) == {"Licuadora Oster 3 velocidades": 1}

@@ -156,3 +156,9 @@ def test_a_run_on_list_without_commas_is_cut_at_each_count_word() -> None:
     # Sizes and counts inside one item stay with it.
     assert split_items("dame un par de guantes talla dos") == [Item(2, "guantes talla dos")]
     assert split_items("quiero una olla de 6 litros") == [Item(1, "olla de 6 litros")]
+
+
+def test_a_full_name_with_particles() -> None:
+    assert parse_buyer_data("Guadalupe Hernández de la Torre", requested="nombre") == {
+        "nombre": "Guadalupe Hernández de la Torre"
+    }

@@ -145,3 +145,13 @@ def test_the_big_one_and_the_small_one_of_the_sizes_shown() -> None:
     assert (resolve_reference("el más chico porfa", shown) or _p(0, "")).id == 1
     cokes = [_p(1, "Coca-Cola 600 ml"), _p(2, "Coca-Cola 2.5 litros")]
     assert (resolve_reference("la grande", cokes) or _p(0, "")).id == 2
+
+
+def test_the_size_asked_with_de_wins_over_a_count_in_the_same_message() -> None:
+    shown = [
+        _p(1, "Paracetamol 500 mg caja 10 tabletas"),
+        _p(2, "Paracetamol 500 mg caja 20 tabletas"),
+        _p(3, "Paracetamol infantil suspensión 120 ml sabor cereza"),
+    ]
+    found = resolve_reference("el de 20 tabletas porfa, me da 2", shown)
+    assert found is not None and found.id == 2
