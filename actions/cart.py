@@ -309,6 +309,8 @@ def _pick(
         return None, focused.products, False
     products = focused.products
     single = products[0] if len(products) == 1 else catalog.best_name_match(query, products)
+    if single is None and len(products) > 1:
+        single = catalog.by_size_word(words, products)  # "curitas de las grandes"
     return single, products, True
 
 

@@ -23,6 +23,12 @@ _ADD_ON = re.compile(
     r"^\s*(y|tambien|ademas|y tambien|agregale|sumale|ponle)\s+(un|una|unos|unas|\d+|dos|tres|"
     r"cuatro|cinco|seis|media|otr[oa]s?)\b"
 )
+# "el jarabe infantil de fresa, dame uno": a pick to add, not a question about it.
+_BUY_NOW = re.compile(
+    r"\b(dame|deme|mandame|mandeme|echame|ponme|agregame|anotame|me das|me da|me llevo|"
+    r"me lo llevo|me la llevo|mandamelo|mandamela)\b"
+)
+_ASKS_PRICE = re.compile(r"\b(precio|cuanto|cuesta|vale|valor)\b")
 _CHEAP = re.compile(r"m[aá]s (barat|econ[oó]mic)|menor precio")
 _PRICEY = re.compile(r"m[aá]s (car[oa]|costos)|mayor precio")
 
@@ -261,6 +267,16 @@ def select_products(turn: Turn, tracker: Tracker, *, k: int = SHOW_MAX) -> Selec
             whole = catalog.focus(text, again, phrase=True, extra_sizes=catalog.asked_sizes(text))
             if again and whole.available:
                 query, found, available = text, whole.products, True
+    if len(found) > 1 and phrase and available:
+        # "y también un paracetamol infantil en suspensión" with the entity "paracetamol":
+        # the message's other words may single one out of the hits.
+        whole = catalog.focus(text, found, phrase=False, extra_sizes=catalog.asked_sizes(text))
+        if len(whole.products) == 1:
+            found = whole.products
+    if len(found) > 1:
+        sized = catalog.by_size_word(text, found)  # "un cloralex chico"
+        if sized is not None:
+            found = [sized]
     folded = catalog.fold(text)
     if _CHEAP.search(folded) or _PRICEY.search(folded):
         # "el celular más barato": rank the products named like the query, not accessories
@@ -354,7 +370,9 @@ class ActionBuscarProducto(TurnAction):
         self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> list[dict[str, Any]]:
         text = latest_text(tracker)
-        if "?" not in text and (_ADD_ON.search(catalog.fold(text)) or is_multi_item(text)):
+        folded = catalog.fold(text)
+        buy_now = bool(_BUY_NOW.search(folded)) and not _ASKS_PRICE.search(folded)
+        if "?" not in text and (_ADD_ON.search(folded) or is_multi_item(text) or buy_now):
             # "y una cometa", "ya, uno, y una llave de paso" while buying: lines to add.
             from actions.cart import ActionAgregarProducto  # cart builds on this module
 

@@ -67,7 +67,10 @@ _WORDS_ONLY = re.compile(r"^[A-Za-zÁÉÍÓÚÜÑáéíóúüñ'. -]+$")
 # Commas and the like; "… y mi celular …"; and, in a message with no commas ("mi nombre es
 # Elena Chumpitaz mi dni es …"), every "mi <field>" starts a new piece.
 _SEPARATORS = re.compile(
-    r"\s*(?:[,;\n|/]|\s-\s|\by\s+(?=(?:mi|el|la)\b)|"
+    r"\s*(?:[,;\n|/]|\s-\s|"
+    # "Nombre: Claudia Moreno. Documento: 2093847561. Colonia: …" (not "Av. Hidalgo")
+    r"\.\s+(?=(?:nombre|documento|doc|c[eé]dula|dni|tel[eé]fono|tel|cel|celular|correo|"
+    r"email|direcci[oó]n|colonia|barrio|distrito)\b)|\by\s+(?=(?:mi|el|la)\b)|"
     r"(?<!\ben)\s(?=(?:mis?|la|el|en\s+el|del)\s+(?:nombre|dni|c[eé]dula|celular|cel|tel[eé]fono|"
     r"n[uú]mero|correo|email|direcci[oó]n|barrio|distrito)\b))\s*",
     re.IGNORECASE,

@@ -298,6 +298,11 @@ def _measure(product: Product) -> float | None:
     return float(match.group(1).replace(",", ".")) * _SCALE.get(match.group(2), 1.0)
 
 
+def by_size_word(text: str, products: Sequence[Product]) -> Product | None:
+    """ "el grande", "un cloralex chico": the biggest / smallest of `products` by size."""
+    return _by_size_word(" " + " ".join(re.findall(r"[a-zñ0-9]+", fold(text))) + " ", products)
+
+
 def _by_size_word(folded: str, shown: Sequence[Product]) -> Product | None:
     """ "el grande" / "el chico": the biggest / smallest of the shown sizes, when every
     shown product has a size and they differ."""

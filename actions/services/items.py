@@ -14,7 +14,7 @@ from actions.services.catalog import PACKAGING, asked_sizes, fold, terms
 from actions.services.quantities import find_quantity
 
 _SPLIT = re.compile(
-    r"\s*(?:[,;+\n]|\s+y\s+|\s+e\s+|\s+tambi[eé]n\s+|"
+    r"\s*(?:[,;+\n:]|\s+y\s+|\s+e\s+|\s+tambi[eé]n\s+|"
     # "un termo más dos escobas", not "el celular más barato"
     r"\s+m[aá]s\s+(?!barat|car[oa]s?\b|econ[oó]mic|grande|pequeñ|chic|bonit|lind|fuerte|"
     r"potente|resistente|liger|livian|nuev|vendid|usad|popular|complet|sencill))\s*",
@@ -27,7 +27,8 @@ _LEAD = re.compile(
     r"m[aá]ndame|m[aá]ndeme|quiero|quisiera|queria|quer[ií]a|dame|deme|d[eé]me|"
     r"agr[eé]game|agrega|agregue|ponme|p[oó]ngame|ponle|[eé]chame|necesito|necesitamos|"
     r"requiero|regalame|reg[aá]lame|me gustar[ií]a|llevo|me llevo|voy a llevar|tambi[eé]n|"
-    r"y|adem[aá]s|ok|listo|dale|bueno|entonces|pues|para|de una|me cotiza|me cotizas|"
+    r"y|adem[aá]s|ok|listo|dale|bueno|entonces|pues|para(?!\s+(?:una|un|la|el|mi|mis)\b)|"
+    r"de una|me cotiza|me cotizas|"
     r"aguanta|espera|esp[eé]rate|me falt[oó] algo|se me olvid[oó]|oye|mira|otra cosa|"
     r"ah|ahh|uy|ay|perd[oó]n|disculpa|tambi[eé]n quiero|y tambi[eé]n|"
     r"solicito|solicitamos|cotizaci[oó]n de|cotizaci[oó]n|env[ií]en(?:me)?|env[ií]eme|"
@@ -40,7 +41,7 @@ _LEAD = re.compile(
     r"vea|mire|f[ií]jese|f[ií]jate|oiga|[oó]igame|le cuento|les cuento|te cuento|es que|"
     r"qu[eé] pena|que pesar|qu[eé] l[aá]stima|l[aá]stima|espere|esp[eé]reme|un momento|"
     r"me falt[oó]|se me pas[oó]|se me olvidaba|como|unos|unas|ahora|tambien|"
-    r"est[aá] bien|de acuerdo|que sean|que sea)\b[\s,:!.]*",
+    r"est[aá] bien|de acuerdo|que sean|que sea|qu[eé] tal|que onda|qu[eé] hubo|quiubo)\b[\s,:!.]*",
     re.IGNORECASE,
 )
 # A leading quantity ("4 bombillos", "dos traperos", "media docena de", "un par de"); a
@@ -49,7 +50,7 @@ _LEADING_QUANTITY = re.compile(
     r"^(?:(?:media|una|1)\s+docenas?|un\s+par|\d+(?!\s*(?:[.,/x]\d|l\b|lt|kg|ml|cm|mm|m\b|"
     r"mts|metros|litros|kilos|gramos|gr\b|g\b|w\b|v\b|gb|pulgadas|\"))|un|una|uno|dos|tres|"
     r"cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|quince|veinte|treinta|cuarenta|"
-    r"cincuenta|cien)\b(?:\s+(?:unidades|unidad|und|uds))?(?:\s+de)?\s*",
+    r"cincuenta|cien)\b(?:\s+(?:unidades|unidad|und|uds))?(?:\s+de\b)?\s*",
     re.IGNORECASE,
 )
 
@@ -86,6 +87,7 @@ _SIZE_TAIL = re.compile(r"\s+(?:de\s+)?\d.*$")
 # teflón"): a count word after a word that is not "de"/"x"/"talla"… starts a new item.
 _RUN_ON = re.compile(
     r"(?<=[a-zñáéíóú])(?<!\bde)(?<!\bx)(?<!\ba)(?<!\bcon)(?<!\bpor)(?<!\btalla)(?<!\bcada)"
+    r"(?<!\bpara)(?<!\ben)(?<!\bque)(?<!\bes)(?<!\bsin)(?<!\bhacer)"
     r"\s+(?=(?:una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|doce|veinte)\s+"
     r"(?!de\b|por\b|x\b|metros?\b|litros?\b|kilos?\b|cm\b|mm\b|pulgadas?\b)"
     r"[a-zñáéíóú]{3,})",
@@ -95,6 +97,7 @@ _RUN_ON = re.compile(
 _CHATTER = re.compile(
     r"^(?:estoy|estamos|ando|andamos|voy|vamos|tengo|tenemos|es|son|era|fue|sería|seria|"
     r"hice|hago|hay que|ten[ií]a|tenia|queremos arreglar|arreglando|lo dem[aá]s|el resto|"
+    r"para (?:una|un|la|el|mi|mis)\b|hacer\b|"
     r"todo lo dem[aá]s|bien)\b",
     re.IGNORECASE,
 )

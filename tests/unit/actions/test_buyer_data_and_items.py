@@ -162,3 +162,34 @@ def test_a_full_name_with_particles() -> None:
     assert parse_buyer_data("Guadalupe Hernández de la Torre", requested="nombre") == {
         "nombre": "Guadalupe Hernández de la Torre"
     }
+
+
+def test_labelled_fields_separated_by_full_stops() -> None:
+    text = (
+        "Nombre: Claudia Patricia Moreno Lara. Documento: 2093847561. Teléfono: 3314098822."
+        " Correo: claudia.moreno@outlook.com. Dirección: Av. Hidalgo 1540 depto 3."
+        " Colonia: Ladrón de Guevara."
+    )
+    assert parse_buyer_data(text, requested="nombre", region="MX") == {
+        "nombre": "Claudia Patricia Moreno Lara",
+        "cedula": "2093847561",
+        "telefono": "+523314098822",
+        "email": "claudia.moreno@outlook.com",
+        "direccion": "Av. Hidalgo 1540 depto 3",
+        "barrio": "Ladrón de Guevara",
+    }
+
+
+def test_purpose_and_order_talk_are_no_items() -> None:
+    assert split_items(
+        "buenas! para una fiesta: media docena de cocas de 2.5 litros y 3 doritos"
+    ) == [
+        Item(6, "cocas de 2.5 litros"),
+        Item(3, "doritos"),
+    ]
+    text = "Quisiera hacer un pedido: 1 shampoo Sedal de rizos y 2 detergentes ariel"
+    assert split_items(text) == [Item(1, "shampoo Sedal de rizos"), Item(2, "detergentes ariel")]
+    assert split_items("qué tal, me pasa un cloralex de 3.75 y un detergente ariel") == [
+        Item(1, "cloralex de 3.75"),
+        Item(1, "detergente ariel"),
+    ]
