@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -30,8 +29,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.log_level, settings.log_format)
-        if settings.gil_switch_interval_ms > 0:
-            sys.setswitchinterval(settings.gil_switch_interval_ms / 1000)
         services = await run_in_threadpool(build_services, settings)
         app.state.services = services
         services.worker.start()

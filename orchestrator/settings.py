@@ -90,10 +90,6 @@ class Settings(BaseSettings):
     # busy while the orchestrator phrases/sends/logs, more only moves the wait from the
     # queue into Rasa (bench/RESULTS.md, "WORKER_CONCURRENCY sweep"). Scale Rasa first.
     worker_concurrency: int = 4
-    # Python's GIL switch interval for this process (ms; 0 keeps Python's 5 ms). The webhook's
-    # event loop shares the GIL with the turn threads: a shorter interval hands it back
-    # sooner (bench/RESULTS.md, webhook ack p99).
-    gil_switch_interval_ms: float = 0.0
     worker_poll_interval_s: float = 1.0
     # Queued shop-initiated messages (`orchestrator.notifications`) are sent when an admin
     # change wakes the notifier, and looked for every NOTIFIER_POLL_S seconds.
