@@ -203,6 +203,15 @@ def select_products(turn: Turn, tracker: Tracker, *, k: int = SHOW_MAX) -> Selec
         query, phrase = kind, None  # "y 3 cajas de los de 1 5/8" after the 6 x 1 screw
     found: list[Product] = []
     category_hit = False
+
+    def search(words: str) -> list[Product]:
+        # The search service reads with its own session; end this transaction first so it
+        # does not wait behind our SQLite write lock (BEGIN IMMEDIATE). Nothing is written yet.
+        turn.session.commit()
+        return catalog.search_products(
+            session=turn.session, shop_id=turn.shop.id, query=words, searcher=turn.searcher(), k=k
+        )
+
     # A category named as the product ("lo más económico en [cocina](producto)") browses it.
     as_category = phrase is not None and len(catalog.terms(phrase)) <= 2
     if not phrase or as_category:
@@ -213,28 +222,13 @@ def select_products(turn: Turn, tracker: Tracker, *, k: int = SHOW_MAX) -> Selec
             )
             category_hit = bool(found)
     if not found and catalog.terms(query):
-        # The search service reads with its own session; end this transaction first so it
-        # does not wait behind our SQLite write lock (BEGIN IMMEDIATE). Nothing is written yet.
-        turn.session.commit()
-        found = catalog.search_products(
-            session=turn.session,
-            shop_id=turn.shop.id,
-            query=query,
-            searcher=turn.searcher(),
-            k=k,
-        )
+        found = search(query)
     retry = _without_phrase(text, phrase) if not found and phrase else ""
     if retry:
         # The extracted span can be wrong ("agregame tambien 2 escobas" → "tambien"): the
         # message's other content words ("escobas") are the second try. The search's
         # relevance cut still keeps unrelated products out.
-        found = catalog.search_products(
-            session=turn.session,
-            shop_id=turn.shop.id,
-            query=retry,
-            searcher=turn.searcher(),
-            k=k,
-        )
+        found = search(retry)
         if found:
             query = retry
     if not found and not phrase and len(shown) == 1:
@@ -256,14 +250,7 @@ def select_products(turn: Turn, tracker: Tracker, *, k: int = SHOW_MAX) -> Selec
         ):
             # The entity may be a piece of the thing named ("dientes" of "un cepillo de
             # dientes"): the whole message is the second reading.
-            turn.session.commit()
-            again = catalog.search_products(
-                session=turn.session,
-                shop_id=turn.shop.id,
-                query=text,
-                searcher=turn.searcher(),
-                k=k,
-            )
+            again = search(text)
             whole = catalog.focus(text, again, phrase=True, extra_sizes=catalog.asked_sizes(text))
             if again and whole.available:
                 query, found, available = text, whole.products, True
