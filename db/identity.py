@@ -36,7 +36,14 @@ def to_e164(raw: str | None, region: str | None = DEFAULT_REGION) -> str | None:
     except phonenumbers.NumberParseException:
         return None
     if not phonenumbers.is_valid_number(number):
-        return None
+        national = str(number.national_number)
+        if number.country_code != 52 or len(national) != 11 or not national.startswith("1"):
+            return None
+        # WhatsApp still writes Mexican mobiles with the old "1" after +52
+        # ("+52 1 33 1234 5678"): the same line as +52 33 1234 5678.
+        number = phonenumbers.parse(f"+52{national[1:]}", None)
+        if not phonenumbers.is_valid_number(number):
+            return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

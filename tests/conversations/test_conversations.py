@@ -18,18 +18,15 @@ from tests.conversations.runner import load, report, run_all
 pytestmark = pytest.mark.e2e
 
 # Measured 2026-12-02 (session 5): dev 51/65 (demo 33/37, ferreteria 18/28), held-out 19/33
-# (10/19, 9/14); runs vary by about three conversations, so the floors sit below that.
-# Session 6 (2026-12-03): that held-out split was read once as a score (demo 10/19,
-# ferreteria 9/14) and then moved to dev (`dev/*-2.yml`); the held-out split is now a third
-# shop nobody tuned the bot on, mascotas (a Colombian pet shop, 30 conversations by an
-# independent author): 11/30 at its first measure.
-MIN_PASS = {"dev": 0.50, "heldout": 0.25}
-# Per-(split, shop) floors that override `MIN_PASS`.
-MIN_PASS_SHOP: dict[tuple[str, str], float] = {
-    # New shop (a Mexican pharmacy and mini-market, 30 dev conversations by an independent
-    # author): floor set after its first measure.
-    ("dev", "drogueria"): 0.0,
-}
+# (10/19, 9/14). Session 6 (2026-12-03): that held-out split was read once as a score and
+# moved to dev (`dev/*-2.yml`); a Mexican pharmacy joined dev (drogueria, 8/30 at its first
+# measure); the held-out split is now a shop nobody tuned the bot on, mascotas (a Colombian
+# pet shop, 30 conversations by an independent author): 11/30 at its first measure.
+# End of session 6: dev 115/128 (demo 53/56, drogueria 28/30, ferreteria 34/42), held-out
+# 14/30. Runs vary by about three conversations per shop, so the floors sit below that.
+MIN_PASS = {"dev": 0.65, "heldout": 0.30}
+# Per-(split, shop) floors that override `MIN_PASS` (a new shop before its first measure).
+MIN_PASS_SHOP: dict[tuple[str, str], float] = {}
 
 
 @pytest.mark.parametrize("split", ["dev", "heldout"])
