@@ -11,10 +11,12 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.catalog import (
+    _ADD_ON,
     accepts_offer,
     last_bot_payload,
     no_match,
     not_sold,
+    offered_product_id,
     options_text,
     pending_offers,
     select_products,
@@ -173,6 +175,17 @@ class ActionAgregarProducto(TurnAction):
             return take_offer(
                 turn, dispatcher, self.name(), offer[0], order_quantity(text) or offer[1]
             )
+        quoted = offered_product_id(tracker) if not offers else None
+        if quoted is not None and _ADD_ON.search(catalog.fold(text)):
+            # "¿Te lo agrego al pedido?" answered "y un omega 3": that one too.
+            loaded = catalog.load_products(session=turn.session, shop_id=turn.shop.id, ids=[quoted])
+            if loaded and loaded[0].stock > 0:
+                asked = last_bot_payload(tracker)[1].get("quantities") or [1]
+                count = asked[0] if isinstance(asked[0], int) and asked[0] > 0 else 1
+                items = [Item(count, loaded[0].name), *split_items(text)]
+                many = add_many(turn, dispatcher, self.name(), items, loaded)
+                if many is not None:
+                    return many
         each = each_of(text, shown_products(turn, tracker))
         if each:  # "un rollo de cada color" after the red and the black cable
             count = order_quantity(text) or 1

@@ -54,6 +54,10 @@ _ADD_WORDS = re.compile(
     r"me llevo|la quiero|lo quiero|esa|ese|esos|esas|de esas|de esos|listo|dale|anotame|"
     r"separame|regalame|primer[oa]?|segund[oa]|tercer[oa]?|ultim[oa])\b"
 )
+_BUYS = re.compile(
+    r"\b(quiero|quisiera|queria|necesito|dame|deme|mandame|mandeme|me llevo|llevo|"
+    r"me das|me da|me pasas|me pasa|me regalas|me regala|me vende|me vendes)\b"
+)
 FALLBACK_RESPONSES = {"fuera_de_alcance": "utter_fuera_de_alcance"}
 # How much of a short message must be catalog words for it to count as a catalog query.
 MIN_CATALOG_COVERAGE = 0.5
@@ -185,7 +189,12 @@ def ground(
     if offered or (shown and not done and refers_to_shown(text, shown)):
         return _follow("action_agregar_producto", "reference", tracker)
     if not done and catalog_query(turn, text):
-        return _follow("action_buscar_producto", "catalog", tracker)
+        # "quisiera un Centrum para adulto": a request to buy is an add (one product goes
+        # in, several are listed); a bare name or a question is a search.
+        wants = _BUYS.search(folded) and "?" not in text
+        return _follow(
+            "action_agregar_producto" if wants else "action_buscar_producto", "catalog", tracker
+        )
     request = product_request(text) if not done else ""
     if request and request != text and catalog_query(turn, request):
         # "Hola, soy Rosa Quispe, quería un tanque de agua Rotoplas": the request in it.

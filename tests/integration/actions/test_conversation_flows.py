@@ -526,3 +526,23 @@ def test_a_size_said_with_de_is_not_the_count(sales_shop: SalesShop, session: Se
         ),
     )
     assert _cart(session) == {"Licuadora Oster 3 velocidades": 1}
+
+
+def test_and_another_item_after_a_quote_takes_the_quoted_one_too(
+    sales_shop: SalesShop, session: Session
+) -> None:
+    events = _quoted(sales_shop, "licuadora")
+    run_action(
+        ActionAgregarProducto(), make_tracker("y un termo acero", intent="comprar", events=events)
+    )
+    assert _cart(session) == {
+        "Licuadora Oster 3 velocidades": 1,
+        "Termo acero inoxidable 750 ml": 1,
+    }
+
+
+def test_a_request_to_buy_under_the_threshold_is_an_add(sales_shop: SalesShop) -> None:
+    _, events = _interpret(make_tracker("quisiera una licuadora oster", intent="nlu_fallback"))
+    assert _followup(events) == "action_agregar_producto"
+    _, events = _interpret(make_tracker("licuadora oster?", intent="nlu_fallback"))
+    assert _followup(events) == "action_buscar_producto"
