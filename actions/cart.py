@@ -19,6 +19,7 @@ from actions.catalog import (
     offered_product_id,
     options_text,
     pending_offers,
+    quoted_count,
     select_products,
     shown_products,
 )
@@ -158,7 +159,7 @@ class ActionAgregarProducto(TurnAction):
             ):
                 dispatcher.utter_message(response="utter_que_mas")
                 return []
-        text = latest_text(tracker)
+        text = said
         offer = offers[0] if offers else None
         multi = is_multi_item(text)
         if (
@@ -180,9 +181,7 @@ class ActionAgregarProducto(TurnAction):
             # "¿Te lo agrego al pedido?" answered "y un omega 3": that one too.
             loaded = catalog.load_products(session=turn.session, shop_id=turn.shop.id, ids=[quoted])
             if loaded and loaded[0].stock > 0:
-                asked = last_bot_payload(tracker)[1].get("quantities") or [1]
-                count = asked[0] if isinstance(asked[0], int) and asked[0] > 0 else 1
-                items = [Item(count, loaded[0].name), *split_items(text)]
+                items = [Item(quoted_count(tracker), loaded[0].name), *split_items(text)]
                 many = add_many(turn, dispatcher, self.name(), items, loaded)
                 if many is not None:
                     return many

@@ -154,11 +154,14 @@ def closing_offer(tracker: Tracker) -> tuple[int, int] | None:
         return offer[0], said if said is not None and said <= offer[1] else offer[1]
     offered = offered_product_id(tracker)
     if offered is not None:
-        # "¿Te agrego 5?" (the count the shopper asked about) or one.
-        asked = last_bot_payload(tracker)[1].get("quantities") or []
-        default = asked[0] if asked and isinstance(asked[0], int) and asked[0] > 0 else 1
-        return offered, order_quantity(text) or default
+        return offered, order_quantity(text) or quoted_count(tracker)
     return None
+
+
+def quoted_count(tracker: Tracker) -> int:
+    """The count the bot's last quote asked about ("¿Te agrego 5?" → 5), else one."""
+    asked = last_bot_payload(tracker)[1].get("quantities") or []
+    return asked[0] if asked and isinstance(asked[0], int) and asked[0] > 0 else 1
 
 
 def select_products(turn: Turn, tracker: Tracker, *, k: int = SHOW_MAX) -> Selection:
@@ -429,7 +432,6 @@ def quote_many(
     mentioned: list[dict[str, Any]] = []
     offers: list[dict[str, int]] = []
     subtotals: list[int] = []
-    total = 0
     for item in items:
         if not item.words:
             continue
@@ -455,9 +457,9 @@ def quote_many(
         )
         offers.append({"product_id": product.id, "quantity": count})
         subtotals.append(count * product.price)
-        total += count * product.price
     if not mentioned:
         return None
+    total = sum(subtotals)
     if offers:
         lines.append(f"Total: {pesos(total)}. ¿Te los anoto en el pedido?")
     facts: dict[str, Any] = {
