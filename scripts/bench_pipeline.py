@@ -34,6 +34,7 @@ repetition, and the load average before/after (the machine is shared: numbers ar
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -115,26 +116,38 @@ def group_memory(pgid: int) -> tuple[float, float, int]:
 
 
 class NotifyingTwilio(FakeTwilio):
-    """The fake Twilio, waking the shopper a message was sent to (pacing only)."""
+    """The fake Twilio, waking the shopper a message was sent to (pacing only).
+
+    One condition per phone over one lock: a send wakes only its own shopper. (One shared
+    condition woke all 50 shoppers on every send, and their wake-ups competed for this
+    process's GIL with the shoppers timing their webhook acks.)
+    """
 
     def __init__(self) -> None:
         super().__init__()
-        self.cond = threading.Condition()
+        self.lock = threading.Lock()
         self.count: dict[str, int] = {}
+        self.conds: dict[str, threading.Condition] = {}
+
+    def _cond(self, phone: str) -> threading.Condition:
+        cond = self.conds.get(phone)
+        if cond is None:
+            cond = self.conds[phone] = threading.Condition(self.lock)
+        return cond
 
     def handle(self, req: Request) -> Reply:
         reply = super().handle(req)
         if reply[0] == 201:
             to = req.form.get("To", "").removeprefix("whatsapp:")
-            with self.cond:
+            with self.lock:
                 self.count[to] = self.count.get(to, 0) + 1
-                self.cond.notify_all()
+                self._cond(to).notify_all()
         return reply
 
     def wait_for(self, phone: str, n: int, timeout: float) -> bool:
         """Wait until `phone` got `n` messages."""
-        with self.cond:
-            return self.cond.wait_for(lambda: self.count.get(phone, 0) >= n, timeout)
+        with self.lock:
+            return self._cond(phone).wait_for(lambda: self.count.get(phone, 0) >= n, timeout)
 
 
 @dataclass
@@ -301,6 +314,30 @@ def db_stats(stack: FaultStack, after_id: int) -> DbStats:
         recorded,
         stages,
     )
+
+
+def app_log_size(stack: FaultStack) -> int:
+    """Where the orchestrator's log ends now (the start of the next level's lines)."""
+    return stack.latest_log("app").stat().st_size
+
+
+def store_times(stack: FaultStack, offset: int) -> list[float]:
+    """The webhook's own store time (`store_ms` of `twilio.inbound_stored`) since `offset`.
+
+    Beside the client's ack it tells the server's part (thread hop, INSERT, commit) from
+    the HTTP and scheduling around it.
+    """
+    out: list[float] = []
+    with stack.latest_log("app").open("rb") as f:
+        f.seek(offset)
+        for line in f:
+            if b"inbound_stored" not in line:
+                continue
+            try:
+                out.append(float(json.loads(line)["store_ms"]))
+            except (ValueError, KeyError, TypeError):
+                continue
+    return out
 
 
 def max_inbound_id(stack: FaultStack) -> int:
@@ -557,6 +594,7 @@ def run_level(stack: FaultStack, twilio: NotifyingTwilio, n: int, args: Any) -> 
     )
     print(f"      {cpu_line(cpu0, cpu1, len(bare.latencies))}")
     after_id, before, cpu0 = max_inbound_id(stack), load(), cpu_snapshot(stack)
+    log_from = app_log_size(stack)
     run = bench_pipeline(stack, twilio, n, args.duration)
     wait_until(lambda: stack.pending() == 0, 180, "queue drained")
     cpu1 = cpu_snapshot(stack)
@@ -568,6 +606,7 @@ def run_level(stack: FaultStack, twilio: NotifyingTwilio, n: int, args: Any) -> 
         f" | client errors {len(run.errors)} | load {before} → {load()}"
     )
     print(f"      {'ack (client)':14s} {summary(run.acks)}")
+    print(f"      {'store (server)':14s} {summary(store_times(stack, log_from))}")
     for k in STAGES:
         print(f"      {k:14s} {summary(st.stages[k])}")
     print(f"      {'reply (db)':14s} {summary(st.reply)}")

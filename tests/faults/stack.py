@@ -113,7 +113,7 @@ class FaultStack:
                 start_new_session=True,
             )
 
-    def _latest_log(self, name: str) -> Path:
+    def latest_log(self, name: str) -> Path:
         return max(self.workdir.glob(f"{name}-*.log"), key=lambda p: p.stat().st_mtime)
 
     def start_rasa(
@@ -137,7 +137,7 @@ class FaultStack:
                 **(extra_env or {}),
             },
         )
-        _wait_until_ready(self.rasa_url, self.rasa, self._latest_log("rasa"), RASA_TOKEN, timeout)
+        _wait_until_ready(self.rasa_url, self.rasa, self.latest_log("rasa"), RASA_TOKEN, timeout)
 
     def start_actions(self, sleep_after_commit_s: float = 0.0) -> None:
         """The action server (slowed after each commit when asked)."""
@@ -158,7 +158,7 @@ class FaultStack:
             },
         )
         url = f"http://127.0.0.1:{self.actions_port}/health"
-        _wait_http(url, self.actions, self._latest_log("actions"), 120)
+        _wait_http(url, self.actions, self.latest_log("actions"), 120)
 
     def start_app(self, extra_env: dict[str, str] | None = None) -> float:
         """The orchestrator under uvicorn (`extra_env` overrides settings); returns the
@@ -204,7 +204,7 @@ class FaultStack:
             ],
             env,
         )
-        _wait_http(f"{self.app_url}/health", self.app, self._latest_log("app"), 60)
+        _wait_http(f"{self.app_url}/health", self.app, self.latest_log("app"), 60)
         return spawned
 
     def stop(self) -> None:
