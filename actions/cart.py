@@ -326,6 +326,14 @@ def _pick(
     return single, products, True
 
 
+# A piece of a multi-item message that is talk, not a request ("ta bien", "soy el
+# encargado de sistemas", "que el mío ya no sirve", "mirá te cuento estoy arrancando").
+_CHATTER_PIECE = re.compile(
+    r"\b(soy|estoy|es que|que|ya|me|mi|mis|yo|tan|bien|pero|porque|cuento|dijo|uh|ah|eh|"
+    r"ay|uy|cosas?)\b"
+)
+
+
 def add_many(
     turn: Turn,
     dispatcher: CollectingDispatcher,
@@ -353,12 +361,30 @@ def add_many(
     quantities: list[int] = []
     order: Order | None = None
     offers: list[dict[str, int]] = []
+    taken: set[int] = set()
+    resolved = any(product is not None for _, product, _, _ in picks)
+    # One product named in two pieces is one line: "la efervescente, 2 tubos" (the count
+    # in the second), "6 combos de teclado y mouse inalámbrico MK235" (in the first).
+    counts: dict[int, int] = {}
+    for item, product, _, _ in picks:
+        if product is not None and item.quantity is not None:
+            counts.setdefault(product.id, item.quantity)
     for item, product, candidates, available in picks:
-        wanted = item.quantity or 1
+        wanted = counts.get(product.id, 1) if product is not None else item.quantity or 1
+        if product is not None and product.id in taken:
+            continue
         if product is None:
             if not item.words:  # "2 bolsas" with nothing shown: no product to count
                 continue
             if not available or not candidates:
+                if (
+                    resolved
+                    and item.quantity is None
+                    and _CHATTER_PIECE.search(catalog.fold(item.words))
+                ):
+                    # "eche ta bien, dame dos de esos…", "soy el encargado de sistemas":
+                    # talk around the items, not a product request of its own.
+                    continue
                 lines.append(f"• «{item.words}»: no lo tenemos 😕")
                 continue
             options = ", ".join(
@@ -368,6 +394,7 @@ def add_many(
             shown = candidates
             mentioned += [catalog.product_fact(p) for p in candidates]
             continue
+        taken.add(product.id)
         mentioned.append(catalog.product_fact(product))
         current = order or open_order(turn)
         line = (
@@ -533,6 +560,12 @@ class ActionVerPedido(TurnAction):
     action_name = "action_ver_pedido"
 
     def handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+        from actions.interpret import closes_order  # interpret builds on this module
+
+        if closes_order(turn, tracker):
+            # "Bueno, me llevo una. Es todo" read as "show my cart": close the order (the
+            # product just offered goes in first).
+            return [FollowupAction("action_confirmar_pedido")]
         order = open_cart_or_say_empty(turn, dispatcher, self.name())
         if order is None:
             return []

@@ -17,7 +17,13 @@ from actions.cart import (
     order_text,
 )
 from actions.catalog import closing_offers, last_bot_payload
-from actions.interpret import catalog_query, ground, ground_or_empty_cart, is_postponed
+from actions.interpret import (
+    catalog_query,
+    ground,
+    ground_or_empty_cart,
+    is_explicit_cancel,
+    is_postponed,
+)
 from actions.respond import say
 from actions.services import checkout_data, orders
 from actions.services.buyer_data import bare_field, parse_buyer_data
@@ -280,6 +286,14 @@ class ActionGuardarDatos(TurnAction):
         )
         if not kept:  # "el más barato, ese nomás" read as data: what did it mean here?
             return ground(turn, dispatcher, tracker, "utter_datos_sin_pedido")
+        sure = any(slot in kept for slot in ("telefono", "email", "cedula"))
+        pieces = [i.words for i in split_items(text) if i.words]
+        if not sure and len(pieces) > 1 and all(catalog_query(turn, w, 0.6) for w in pieces):
+            # "y un short de fútbol de nene talle 10 y un conjunto topper talle 8" is no
+            # address: pieces that each name the shop's products are a product request.
+            return [FollowupAction("action_agregar_producto")]
+        if not sure and catalog_query(turn, text, coverage=0.6):
+            return ground(turn, dispatcher, tracker, "utter_datos_sin_pedido")
         labels = {
             "nombre": "nombre",
             "cedula": "documento",
@@ -338,6 +352,11 @@ class ActionCancelarPedido(TurnAction):
             text = "No tienes un pedido abierto para cancelar. ¿Te ayudo con algo más?"
             say(dispatcher, self.name(), text, {"order": None})
             return []
+        text = latest_text(tracker)
+        if text and not is_explicit_cancel(text):
+            # Only an explicit cancel cancels: "te dejo que estoy manejando, después sigo"
+            # read as a cancel keeps the order waiting for the shopper.
+            return say_postponed(dispatcher, self.name(), order)
         orders.cancel(session=turn.session, order=order)
         text = f"Listo, cancelé tu pedido #{order.id}. Cuando quieras empezamos uno nuevo 😊"
         say(dispatcher, self.name(), text, {"order": {"id": order.id, "state": order.state}})

@@ -62,12 +62,29 @@ DIGRESSIONS = frozenset(
 
 
 def _value_before_message(tracker: Tracker, slot: str) -> Any:
-    """The value `slot` had before the latest user message (None if never set)."""
-    events = tracker.events or []
+    """The value `slot` had before the latest user message's candidates (None if never).
+
+    Two runs of slot events are this message's candidates, which the parser overrules: the
+    NLU's slot mappings Rasa applies right after the user event, and the run after the
+    form's own execution event at the end (`slots_to_validate`). A value another action
+    set in between (`action_guardar_datos` noting "Andrea Vargas Pineda" just before the
+    checkout opened the form) is the shopper's answer and stays.
+    """
+    events = list(tracker.events or [])
     users = [i for i, e in enumerate(events) if e.get("event") == "user"]
+    end = len(events)
+    while users and end > users[-1] and events[end - 1].get("event") == "slot":
+        end -= 1  # the trailing candidates
+    last_user = users[-1] if users else end
     value = None
-    for event in events[: users[-1] if users else len(events)]:
-        if event.get("event") == "slot" and event.get("name") == slot:
+    mapping = False  # inside the run of slot events that follows the latest user event
+    for i, event in enumerate(events[:end]):
+        kind = event.get("event")
+        if i == last_user:
+            mapping = True
+        elif kind == "action":
+            mapping = False
+        if kind == "slot" and event.get("name") == slot and not mapping:
             value = event.get("value")
     return value
 

@@ -44,7 +44,8 @@ log = logging.getLogger(__name__)
 
 _DONE = re.compile(
     r"\b(es todo|eso es todo|eso seria todo|seria todo|eso nomas|nada mas|solo eso|"
-    r"eso era todo|por ahora es todo|ya es todo|listo eso|con eso|eso no mas|nomas eso)\b"
+    r"eso era todo|por ahora es todo|ya es todo|listo eso|con eso|eso no mas|nomas eso|"
+    r"eso noma)\b"
 )
 _CONFIRM = re.compile(
     r"\b(confirmo|confirmar|confirmado|confirmamos|cierra el pedido|cerrar el pedido)\b"
@@ -84,8 +85,22 @@ _LATER = re.compile(
     r"\b(dejame (ver|pensar|revisar|consultar|mirar|averiguar)|deja (veo|reviso|pienso)|"
     r"lo (pienso|voy a pensar|consulto)|(luego|despues|mas tarde|manana|ahorita) te "
     r"(confirmo|aviso|digo|escribo)|te (confirmo|aviso|digo|escribo) (luego|despues|"
-    r"mas tarde|manana)|ya te (confirmo|aviso)|todavia no se)\b"
+    r"mas tarde|manana)|ya te (confirmo|aviso)|todavia no se|"
+    r"(luego|despues|mas tarde|manana) (sigo|seguimos|continuo|continuamos|retomo|lo termino)|"
+    r"te dejo que|ahora no puedo)\b"
 )
+# Words that cancel for sure: "cancela", "anúlalo", "ya no lo quiero", "olvídalo".
+_CANCEL = re.compile(
+    r"\b(cancel\w*|anul\w*|ya no (lo |la |los |las )?(quiero|necesito|voy a)|"
+    r"no quiero nada|olvida(lo|la|te)?|desisto|mejor no (lo |la )?(compro|llevo|pido)|"
+    r"(borr|elimin|vaci|deshac|desha)\w* (todo|el pedido|la orden|el carrito|toda)|"
+    r"borralo todo|deshaz|empe\w+ de cero|no va mas)\b"
+)
+
+
+def is_explicit_cancel(text: str) -> bool:
+    """True when the shopper says in so many words that the order is off."""
+    return bool(_CANCEL.search(catalog.fold(text)))
 
 
 def is_postponed(text: str) -> bool:

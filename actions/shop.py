@@ -73,6 +73,8 @@ class ActionEstadoPedido(TurnAction):
     action_name = "action_estado_pedido"
 
     def handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+        if closes_order(turn, tracker):  # "listo eso es todo" read as "where is my order"
+            return [FollowupAction("action_confirmar_pedido")]
         stmt = (
             select(Order)
             .where(Order.shop_id == turn.shop.id, Order.user_id == turn.user_id)

@@ -58,9 +58,11 @@ _PHONE_LABEL = re.compile(
     re.IGNORECASE,
 )
 _EMAIL_LABEL = re.compile(r"\b(?:correo|email|e-mail|mail|gmail)\b", re.IGNORECASE)
+# "no uso mail", "ni tengo mail", "prefiero no dejar mail", "no tengo eso del correo",
+# "sin correo"; "mail no tengo", "correo: ninguno".
 _NO_EMAIL = re.compile(
-    r"\b(?:no (?:tengo|uso|manejo)|sin)\s+(?:correo|email|e-mail|mail)\b|"
-    r"\b(?:correo|email)\s*:?\s*(?:no tengo|ninguno|no)\b",
+    r"\b(?:no|ni|sin)\b(?:\s+[\wáéíóúñ]+){0,3}?\s+(?:correo|email|e-mail|mail)\b|"
+    r"\b(?:correo|email|e-mail|mail)\s*:?\s*(?:no(?:\s+(?:tengo|uso|manejo))?\b|ninguno\b|nada\b)",
     re.IGNORECASE,
 )
 _WORDS_ONLY = re.compile(r"^[A-Za-zÁÉÍÓÚÜÑáéíóúüñ'. -]+$")
@@ -206,6 +208,9 @@ def _free_text_fields(parts: list[str], found: dict[str, str], requested: str | 
             if any(ch.isdigit() for ch in value) or addr_label:
                 found["direccion"] = value.strip(" .,")
                 continue
+        if "direccion" not in found and found and _BARE_STREET.match(part):
+            found["direccion"] = part.strip(" .,")
+            continue
         name = _NAME_LABEL.match(part)
         if name and "nombre" not in found and _WORDS_ONLY.match(part[name.end() :] or "-"):
             found["nombre"] = part[name.end() :].strip(" .,")
@@ -217,7 +222,9 @@ def _free_text_fields(parts: list[str], found: dict[str, str], requested: str | 
         found[requested] = ", ".join(leftovers)  # "al lado de la panadería, reja verde"
         return
     for part in leftovers:
-        first = part is leftovers[0]
+        # An unlabelled name opens the message ("María José Ramírez, cc 52…"); a piece after
+        # the address ("Calle 70 # 35-48, segundo piso") is nobody's name.
+        first = part is leftovers[0] and part is parts[0]
         if (
             "nombre" not in found
             and _looks_like_name(part)
@@ -290,9 +297,17 @@ _PARTICLES = frozenset({"de", "del", "la", "las", "los", "y", "e", "da", "das", 
 
 
 _ADDRESS_TAIL = re.compile(
-    r"^(?:casa|apto|apartamento|ap|dpto|depto|departamento|int|interior|torre|bloque|piso|"
-    r"oficina|of|local|lote|lt|mz|manzana|etapa|conjunto|edificio|unidad|portal)\b\.?\s*\w",
+    r"^(?:(?:casa|apto|apartamento|ap|dpto|depto|departamento|int|interior|torre|bloque|piso|"
+    r"oficina|of|local|lote|lt|mz|manzana|etapa|conjunto|edificio|unidad|portal)\b\.?\s*\w|"
+    # "segundo piso", "3er piso", "planta baja", "entre Balcarce y Moreno"
+    r"(?:primer|segundo|tercer|cuarto|quinto|sexto|s[eé]ptimo|octavo|noveno|d[eé]cimo|"
+    r"\d+\s*(?:er|ro|do|to|vo|no|mo|[°º]))\s*(?:piso|nivel)\b|planta baja\b|entre\s+\w)",
     re.IGNORECASE,
+)
+# "Zeballos 2340", "San Lorenzo 1655 1A": a street named without a street word (Argentina,
+# Uruguay, Chile), recognised only inside a message that holds other fields.
+_BARE_STREET = re.compile(
+    r"^(?:[A-ZÁÉÍÓÚÑ][\wáéíóúüñ.']*\s+){1,4}\d{1,5}(?:\s+\w{1,4})?(?:\s+(?:piso|dpto|depto)\b.*)?$"
 )
 
 

@@ -27,13 +27,17 @@ _STOP_WORDS = """a al con de del el en la las lo los mi para por sin su un una u
     precio que cual cuales venden vendes manejan disponible favor porfa dame ver algo
     comprar compro agrega agregar agregame anade anadir llevo llevar pon ponme quita quitar
     saca sacar deja dejar solo mas otro otra unidad unidades carrito pedido dos tres cuatro
-    cinco seis siete ocho nueve diez docena docenas media par ese esa eso este esta esto
+    cinco seis siete ocho nueve diez docena docenas par ese esa eso este esta esto
     si no claro dale listo ok bueno va perfecto gracias agregalo agregala agregalos agregalas
     llevalo llevala mandame enviame anotame apuntame echame mandeme deme regalame separame
     esos esas estos estas aquel aquella ponle mejor entonces pues tambien porfavor plis
     ya nomas noma gusta gustan encanta mandas manda envias apartas aparta separas separa
     llevas lleva quieres quiere please pls xfa todo toda todos nada seria sería
-    ah ahh uy ay eh oh es son vea mire oiga ahora ahorita"""
+    ah ahh uy ay eh oh es son vea mire oiga ahora ahorita
+    tenes tene queres podes poneme ponele pasame sumame traeme sacame llevame lleveme
+    pongame regaleme agregamelo agregamela agregueme anoteme salen sale cuestan valen
+    che eche aja parce mija mijo sumerce ve cotizar cotizacion cotizame cotiza coticeme
+    necesitaria necesitariamos requiero requerimos solicito asi bien"""
 _STOP = frozenset(_STOP_WORDS.split())
 
 
@@ -52,10 +56,19 @@ def fold(text: str) -> str:
     return stripped.replace("\0", "ñ")
 
 
+# "media docena", "medio kilo": a count, not the socks ("medias") of a sports shop.
+_HALF = re.compile(r"\bmedi[oa] (?=docena|kilo|libra|litro|galon|metro|hora)")
+# Vocatives: "listo eso es todo mi llave", "gracias mi reina" (a "llave" is a product too).
+_VOCATIVE = re.compile(
+    r"\bmi (?:llave|llavecita|pana|hermano|hermana|amigo|amiga|vecino|"
+    r"vecina|reina|rey|amor|socio|parcero|parce|mijo|mija)\b"
+)
+
+
 def terms(text: str) -> list[str]:
     """Content words of `text`, folded, without filler and plural endings."""
     out = []
-    for word in re.findall(r"[a-zñ0-9]+", fold(text)):
+    for word in re.findall(r"[a-zñ0-9]+", _VOCATIVE.sub(" ", _HALF.sub(" ", fold(text)))):
         if word in _STOP or len(word) < 2:
             continue
         single = _singular(word)
@@ -363,10 +376,15 @@ def _other_size(text: str, product: Product) -> bool:
     return bool(asked) and not all(n in sizes(product.name) for n in asked)
 
 
+# Letter sizes of clothes: "talla M", "talle XL" (Argentina says "talle").
+_LETTER_SIZE = re.compile(r"\btall[ae]s?\s+(xxs|xs|s|m|l|xl|xxl|xxxl|2xl|3xl)\b")
+
+
 def sizes(text: str) -> list[str]:
     """The numbers written in `text` ("1/2" → ["1", "2"], "1.5 litros" → ["1", "5"],
-    "litro y medio" → ["1", "5"])."""
-    return re.findall(r"\d+", spoken_sizes(text))
+    "litro y medio" → ["1", "5"]), then its letter sizes ("talle M" → ["m"])."""
+    folded = spoken_sizes(text)
+    return re.findall(r"\d+", folded) + _LETTER_SIZE.findall(folded)
 
 
 def _by_size(text: str, shown: Sequence[Product]) -> Product | None:
@@ -375,9 +393,9 @@ def _by_size(text: str, shown: Sequence[Product]) -> Product | None:
     wanted = asked_sizes(text) or sizes(text)
     if not wanted:
         return None
-    fits = [p for p in shown if all(n in re.findall(r"\d+", fold(p.name)) for n in wanted)]
+    fits = [p for p in shown if all(n in sizes(p.name) for n in wanted)]
     if len(fits) > 1:  # "6 x 1" vs "6 x 1 5/8": the one with no other numbers
-        exact = [p for p in fits if len(re.findall(r"\d+", fold(p.name))) == len(set(wanted))]
+        exact = [p for p in fits if len(sizes(p.name)) == len(set(wanted))]
         fits = exact or fits
     return fits[0] if len(fits) == 1 else None
 
@@ -401,6 +419,8 @@ def _found(word: str, names: list[str], *, inflect: bool = False) -> bool:
     With `inflect`, the other gender of the word counts too (for adjectives).
     """
     forms = synonyms.variants(word, _singular)
+    if len(word) >= 7 and word[-3:] in ("ito", "ita"):
+        forms = forms | {word[:-3]}  # "parlantito" is a "parlante", "bolsita" a "bolsa"
     if inflect:
         forms = forms | {_other_gender(f) for f in forms}
     return any(
@@ -447,9 +467,19 @@ _SIZE_ADJECTIVES = frozenset(
 )  # fmt: skip
 
 
+# Words that only announce a size ("talla 40", "talle M", "pelota número 5", "N°5"): the
+# size itself is matched as a number (`sizes`), the marker is not a word of the thing.
+_SIZE_MARKERS = frozenset({"talla", "talle", "numero", "nro", "num"})
+
+
 def _content(text: str) -> list[str]:
     return [
-        w for w in terms(text) if not w.isdigit() and w not in _UNITS and w not in _SIZE_ADJECTIVES
+        w
+        for w in terms(text)
+        if not w.isdigit()
+        and w not in _UNITS
+        and w not in _SIZE_ADJECTIVES
+        and w not in _SIZE_MARKERS
     ]
 
 

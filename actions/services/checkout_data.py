@@ -15,7 +15,7 @@ from db.models import Client
 
 NO_EMAIL = "no_tiene"
 _NO_EMAIL_WORDS = ("no tengo", "no uso", "ninguno", "no", "sin correo", "no tiene", "nop", "paso")
-_REFUSAL = re.compile(r"\b(no|sin|ningun[oa]?|nop|paso|nada|despues)\b")
+_REFUSAL = re.compile(r"\b(no|ni|sin|ningun[oa]?|nop|paso|pasa|nada|despues|tampoco)\b")
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 _NAME_PREFIX = re.compile(r"^(hola[,!]?\s+)?(me llamo|mi nombre es|soy)\s+", re.IGNORECASE)
 _CEDULA = re.compile(r"(?<![A-Za-z0-9])(\d[\d .\-]*\d)(?![A-Za-z0-9])")

@@ -41,7 +41,13 @@ _LEAD = re.compile(
     r"vea|mire|f[ií]jese|f[ií]jate|oiga|[oó]igame|le cuento|les cuento|te cuento|es que|"
     r"qu[eé] pena|que pesar|qu[eé] l[aá]stima|l[aá]stima|espere|esp[eé]reme|un momento|"
     r"me falt[oó]|se me pas[oó]|se me olvidaba|como|unos|unas|ahora|tambien|"
-    r"est[aá] bien|de acuerdo|que sean|que sea|qu[eé] tal|que onda|qu[eé] hubo|quiubo)\b[\s,:!.]*",
+    r"est[aá] bien|de acuerdo|que sean|que sea|qu[eé] tal|que onda|qu[eé] hubo|quiubo|"
+    # Argentine voseo and Caribbean/Andean fillers ("poneme", "tenés", "eche", "sumercé").
+    r"p[oó]neme|p[oó]nele|sum[aá]me|tr[aá]eme|agr[eé]g[aá]melo|agr[eé]g[aá]mela|"
+    r"ten[eé]s|ten[eé]|quer[eé]s|che|eche|aj[aá]|mi llave|parce|mija|mijo|sumerc[eé]|"
+    r"necesitar[ií]a|necesitar[ií]amos|ll[eé]veme|ll[eé]vame|por(?=\s+\d)|"
+    r"me (?:puede|puedes|pueden|podr[ií]an|podr[ií]as) (?:cotizar|mandar|enviar|vender|"
+    r"separar|apartar|dar|pasar|regalar)|en ese caso|en tal caso|t[aá] bien)\b[\s,:!.]*",
     re.IGNORECASE,
 )
 # A leading quantity ("4 bombillos", "dos traperos", "media docena de", "un par de"); a
@@ -107,12 +113,46 @@ _LITRO_Y_MEDIO = re.compile(
     r"\b(?:un |una )?(litro|kilo|gal[oó]n|metro|libra)s? y medio\b", re.IGNORECASE
 )
 _NOTHING_BUT = PACKAGING | frozenset({"par", "pares"})
+# "soy Valeria Soledad Paz 😊 quiero la calza…", "soy de la oficina, necesito 6…":
+# an introduction before the request verb is not part of the item.
+_INTRO_THEN_REQUEST = re.compile(
+    r"^.*?\b(?:soy|me llamo|mi nombre es|(?:le|les|te) escrib[o]|le habla|"
+    r"habla)\b.*?\b(?=(?:quiero|quisiera|quer[ií]a|necesito|necesitar[ií]a|busco|dame|deme|"
+    r"me das|me da|me regalas|me regala|me vendes|me vende|me pasas|me mandas)\b)",
+    re.IGNORECASE,
+)
+
+
+# Taking the product just quoted or shown, in so many words: "me llevo esos", "me lo
+# llevo", "agrégalo", "mandámelo", "apártemelo", "esa está bien", "la llevo".
+_TAKE_IT = re.compile(
+    r"\b(?:(?:me )?(?:lo|la|los|las) (?:llevo|quiero|compro|aparto)|"
+    r"(?:me )?llevo (?:ese|esa|esos|esas|este|esta|estos|estas|uno|una)|"
+    r"(?:agreg|mand|pon|p[oó]n|apart|separ|anot|envi|pas)[a-záéíóú]*(?:lo|la|los|las)|"
+    r"(?:ese|esa|esos|esas|este|esta|estos|estas) (?:esta bien|me sirve|me gusta|me sirven|"
+    r"me gustan|estan bien|va|nomas|mismo|misma|mismos|mismas)|"
+    r"(?:dale|quiero|dame|deme) (?:ese|esa|esos|esas|este|esta|estos|estas))\b"
+)
+
+
+def takes_it(piece: str) -> bool:
+    """True when `piece` only takes the product just quoted or shown ("me llevo esos")."""
+    folded = fold(piece)
+    if not _TAKE_IT.search(folded):
+        return False
+    rest = _strip_lead(_TAKE_IT.sub(" ", folded))
+    lead = _LEADING_QUANTITY.match(rest)
+    rest = rest[lead.end() :] if lead else rest
+    return not [w for w in terms(rest) if not w.isdigit()]
 
 
 def _pieces(text: str) -> list[str]:
-    """The comma/"y" pieces of the sentences that ask for quantities (all when none do)."""
+    """The comma/"y" pieces of the sentences that ask for quantities (all when none do);
+    a sentence that takes the product just quoted ("dale, agrégalo.") counts as asking."""
     sentences = [s for s in _SENTENCE.split(text or "") if s.strip()]
     counted = [s for s in sentences if find_quantity(_strip_lead(s)) is not None]
+    if counted:
+        counted = [s for s in sentences if s in counted or _TAKE_IT.search(fold(s))]
     pieces = [p for s in (counted or sentences) for p in _SPLIT.split(s)]
     return [q for p in pieces for q in _RUN_ON.split(p)]
 
@@ -122,7 +162,13 @@ def split_items(text: str) -> list[Item]:
     items: list[Item] = []
     text = _LITRO_Y_MEDIO.sub(r"1.5 \1s", text or "")  # not "litro" and "medio"
     for raw in _pieces(text):
-        part = _strip_lead(raw)
+        if takes_it(raw):
+            # "dale, me llevo esos. y unas canilleras": the quoted one, then the rest. After
+            # other items it points at them ("el más barato, ese nomás"): nothing new.
+            if not items:
+                items.append(Item(order_quantity(raw), ""))
+            continue
+        part = _strip_lead(_INTRO_THEN_REQUEST.sub("", raw))
         if not part or _CHATTER.match(part):
             continue
         part = _NAMING.sub("", part)

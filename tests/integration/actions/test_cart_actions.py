@@ -132,6 +132,17 @@ def test_cancel_open_order_and_nothing_to_cancel(sales_shop: SalesShop, session:
     assert order_of(session).state == "cancelada"  # type: ignore[union-attr]
 
 
+def test_a_message_read_as_cancel_without_cancel_words_keeps_the_order(
+    sales_shop: SalesShop, session: Session
+) -> None:
+    cancelar = ActionCancelarPedido()
+    buy("una licuadora", producto="licuadora")
+    text = "uh te dejo que estoy manejando, después sigo"
+    reply = run_action(cancelar, make_tracker(text, intent="cancelar_pedido"))
+    assert "queda guardado" in reply.text
+    assert order_of(session).state == "iniciada"  # type: ignore[union-attr]
+
+
 def test_bare_quantity_or_demonstrative_refers_to_shown_products(sales_shop: SalesShop) -> None:
     p = sales_shop.products
     one = {"productos_mostrados": [p["licuadora"].id]}

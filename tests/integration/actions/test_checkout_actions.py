@@ -288,3 +288,27 @@ def test_data_typed_instead_of_yes_or_no_to_the_stored_data_are_used(
     assert result.slots["nombre"] == "Valentina Restrepo" and result.slots["barrio"] == "Belén"
     assert result.slots["direccion"] == "Calle 33 # 80-41, apto 301"
     assert result.slots["requested_slot"] is None
+
+
+def test_a_name_noted_just_before_the_form_opened_is_kept(sales_shop: SalesShop) -> None:
+    # "Andrea Vargas Pineda" after the summary: action_guardar_datos notes it, the checkout
+    # opens the form in the same turn, and the form must not ask the name again.
+    name = "Andrea Vargas Pineda"
+    events = [
+        {"event": "user", "text": name},
+        {"event": "action", "name": "action_guardar_datos"},
+        {"event": "slot", "name": "nombre", "value": name},
+        {"event": "action", "name": "action_iniciar_checkout"},
+        {"event": "slot", "name": "usar_datos_guardados", "value": False},
+        {"event": "action", "name": "datos_cliente_form"},
+        # Rasa's form validates the slots already filled when it opens.
+        {"event": "slot", "name": "nombre", "value": name},
+    ]
+    slots = {"nombre": name, "usar_datos_guardados": False, "requested_slot": None}
+    tracker = make_tracker(name, intent="informar_datos", slots=slots, events=events)
+    dispatcher = CollectingDispatcher()
+    result = Reply(
+        [], list(asyncio.run(ValidateDatosClienteForm().run(dispatcher, tracker, DOMAIN)))
+    )
+    assert result.slots.get("nombre", name) == name
+    assert result.slots["requested_slot"] == "cedula"

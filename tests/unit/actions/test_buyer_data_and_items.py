@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from actions.interpret import is_explicit_cancel
+from actions.services import checkout_data
 from actions.services.buyer_data import parse_buyer_data
+from actions.services.catalog import sizes, terms
 from actions.services.items import Item, is_multi_item, product_request, split_items
 
 
@@ -193,3 +196,83 @@ def test_purpose_and_order_talk_are_no_items() -> None:
         Item(1, "cloralex de 3.75"),
         Item(1, "detergente ariel"),
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ni tengo mail, pasá",
+        "prefiero no dejar mail",
+        "No tenemos correo, sigamos",
+        "No tengo eso del correo",
+        "no uso mail",
+        "prefiero no dar el correo",
+    ],
+)
+def test_natural_refusals_of_the_email_are_refusals(text: str) -> None:
+    assert parse_buyer_data(text, requested="email") == {"email": "no tengo"}
+    assert checkout_data.clean_email(text) == checkout_data.NO_EMAIL
+
+
+def test_a_piece_after_the_address_is_part_of_it_not_a_name() -> None:
+    found = parse_buyer_data("Calle 70 # 35-48, segundo piso", requested="direccion")
+    assert found == {"direccion": "Calle 70 # 35-48, segundo piso"}
+
+
+def test_a_street_without_a_street_word_is_the_address_among_other_fields() -> None:
+    text = (
+        "Leandro José Pereyra, DNI 34.667.218, tel 341 15 620-1115, mail no tengo,"
+        " Zeballos 2340, barrio Lourdes"
+    )
+    assert parse_buyer_data(text, region="AR") == {
+        "nombre": "Leandro José Pereyra",
+        "cedula": "34667218",
+        "telefono": "+5493416201115",
+        "email": "no tengo",
+        "direccion": "Zeballos 2340",
+        "barrio": "Lourdes",
+    }
+
+
+def test_letter_sizes_of_clothes_are_sizes() -> None:
+    assert sizes("unas canilleras talle M") == ["m"]
+    assert sizes("camiseta talla XL") == ["xl"]
+    assert sizes("tenis talla 40") == ["40"]
+
+
+def test_half_a_dozen_is_a_count_but_medias_are_socks() -> None:
+    assert terms("media docena de huevos") == ["huevo"]
+    assert terms("2 pares de medias negras") == ["media", "negra"]
+
+
+@pytest.mark.parametrize(
+    ("text", "explicit"),
+    [
+        ("mejor cancelá todo el pedido, lo pienso y te escribo", True),
+        ("ya no lo quiero", True),
+        ("vacia el carrito porfa", True),
+        ("uh te dejo que estoy manejando, después sigo", False),
+        ("déjame ver y te confirmo", False),
+    ],
+)
+def test_only_explicit_words_cancel(text: str, explicit: bool) -> None:
+    assert is_explicit_cancel(text) is explicit
+
+
+@pytest.mark.parametrize(
+    ("text", "items"),
+    [
+        (
+            "dale, me llevo esos. y unas canilleras talle M",
+            [(None, ""), (None, "canilleras talle M")],
+        ),
+        ("la llevo. y un buzo adidas gris talle M", [(None, ""), (1, "buzo adidas gris talle M")]),
+        ("Listo, mandámelo. Es todo", [(None, "")]),
+        ("Bueno, apártemelo uno", [(1, "")]),
+        ("me llevo el azul", [(None, "el azul")]),
+    ],
+)
+def test_taking_the_quoted_product_is_an_item_of_its_own(
+    text: str, items: list[tuple[int | None, str]]
+) -> None:
+    assert split_items(text) == [Item(q, w) for q, w in items]
