@@ -380,6 +380,7 @@ def add_many(
                 if (
                     resolved
                     and item.quantity is None
+                    and not any(ch.isdigit() for ch in item.words)
                     and _CHATTER_PIECE.search(catalog.fold(item.words))
                 ):
                     # "eche ta bien, dame dos de esos…", "soy el encargado de sistemas":

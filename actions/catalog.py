@@ -123,8 +123,23 @@ def pending_offer(tracker: Tracker) -> tuple[int, int] | None:
     return offers[0] if offers else None
 
 
+# A question written without "?": "deseo saber si tienen café Sello Rojo y en qué presentaciones".
+_ASKS = re.compile(
+    r"\b(saber si|saber cuanto|saber que|saber el precio|me puede decir|me podria decir|"
+    r"en que presentaciones|que presentaciones|que tamanos|que colores)\b"
+)
+# A yes that opens a message which goes on to something else: "listo parce, y ¿cuánto…?"
+_YES_FIRST = re.compile(
+    r"^\W*(?:si|dale|listo|de una|ok|okey|perfecto)\b(?:\s+(?:parce|mija|mijo|pues|mi llave|"
+    r"senor|senora|gracias|porfa|che))?\s*(?:[,.!]+\s*(?:y\s+)?|\s+y\s+)"
+)
 # "no, eso es todo", "no gracias, nada más": the offer is declined, whatever follows.
-_DECLINE = re.compile(r"^\W*(no|nop|nel|mejor no|no gracias)\b|\bno (lo|la|los|las) quiero\b")
+_DECLINE = re.compile(
+    r"^\W*(no|nop|nel|mejor no|no gracias)\b|\bno (lo|la|los|las) quiero\b|"
+    # "ese lo cotizo después", "esa la veo luego": that one is put off
+    r"\b(lo|la|los|las) (cotizo|veo|pienso|compro|llevo|reviso|miro) (despues|luego|"
+    r"mas tarde|otro dia|mas adelante)\b"
+)
 
 
 def closing_offers(tracker: Tracker) -> list[tuple[int, int]]:
@@ -224,6 +239,12 @@ def select_products(turn: Turn, tracker: Tracker, *, k: int = SHOW_MAX) -> Selec
                 session=turn.session, shop_id=turn.shop.id, category=named, k=k
             )
             category_hit = bool(found)
+            own = set(catalog.terms(str(named)))
+            extra = " ".join(w for w in catalog.content_words(query) if w not in own)
+            if extra and any(catalog.name_hits(extra, p) for p in found):
+                # "¿cuánto vale el celular Motorola Moto G24?" names a category and one of
+                # its products: a search for that product, not a browse of the category.
+                found, category_hit = [], False
     if not found and catalog.terms(query):
         found = search(query)
     retry = _without_phrase(text, phrase) if not found and phrase else ""
@@ -356,17 +377,44 @@ class ActionBuscarProducto(TurnAction):
         """
         return [SlotSet("cantidad", entity(tracker, "cantidad"))]
 
+    def _take_then_ask(self, turn: Turn, tracker: Tracker, text: str) -> list[Any] | None:
+        """The messages of taking the bot's last offer when `text` opens with a yes and then
+        asks something else; None otherwise."""
+        from actions.cart import take_offer, take_offers  # cart builds on this module
+
+        rest = _YES_FIRST.sub("", catalog.fold(text), count=1)
+        if rest == catalog.fold(text) or not catalog.content_words(rest):
+            return None
+        offers = pending_offers(tracker)
+        offered = offered_product_id(tracker)
+        out = CollectingDispatcher()
+        if len(offers) > 1:
+            take_offers(turn, out, self.name(), offers)
+        elif offers:
+            take_offer(turn, out, self.name(), *offers[0])
+        elif offered is not None:
+            take_offer(turn, out, self.name(), offered, quoted_count(tracker))
+        else:
+            return None
+        return out.messages
+
     def handle(
         self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> list[dict[str, Any]]:
         text = latest_text(tracker)
         folded = catalog.fold(text)
         buy_now = bool(_BUY_NOW.search(folded)) and not _ASKS_PRICE.search(folded)
-        if "?" not in text and (_ADD_ON.search(folded) or is_multi_item(text) or buy_now):
+        asks = "?" in text or bool(_ASKS.search(folded))
+        if not asks and (_ADD_ON.search(folded) or is_multi_item(text) or buy_now):
             # "y una cometa", "ya, uno, y una llave de paso" while buying: lines to add.
             from actions.cart import ActionAgregarProducto  # cart builds on this module
 
             return ActionAgregarProducto().handle(turn, dispatcher, tracker)
+        taken = self._take_then_ask(turn, tracker, text)
+        if taken is not None:
+            # "listo parce, y ¿cuánto vale el cargador de 25W?" after "¿Te los anoto?": the
+            # quoted products go in, then the new question is answered.
+            dispatcher.messages.extend(taken)
         items = split_items(text) if is_multi_item(text) else []
         if any(i.quantity for i in items):  # "¿Me cotiza 50 fierros de 1/2 y 80 de 3/8?"
             quoted = quote_many(turn, dispatcher, self.name(), items, tracker)

@@ -10,7 +10,8 @@ import difflib
 import logging
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -65,10 +66,21 @@ _VOCATIVE = re.compile(
 )
 
 
+# "tipo c", "USB-C", "type c": one connector word (a lone "c" is too short to be a term).
+_USB_C = re.compile(r"\b(?:usb|tipo|type)[\s-]?c\b")
+_SIX_PACK = re.compile(r"\bsix[\s-]?pack\b")
+
+
+def _tokens(text: str) -> str:
+    """`text` folded, with the connector and vocative rewrites every matcher shares."""
+    folded = _USB_C.sub(" usbc ", _VOCATIVE.sub(" ", _HALF.sub(" ", fold(text))))
+    return _SIX_PACK.sub(" sixpack ", folded)
+
+
 def terms(text: str) -> list[str]:
     """Content words of `text`, folded, without filler and plural endings."""
     out = []
-    for word in re.findall(r"[a-zñ0-9]+", _VOCATIVE.sub(" ", _HALF.sub(" ", fold(text)))):
+    for word in re.findall(r"[a-zñ0-9]+", _tokens(text)):
         if word in _STOP or len(word) < 2:
             continue
         single = _singular(word)
@@ -380,6 +392,19 @@ def _other_size(text: str, product: Product) -> bool:
 _LETTER_SIZE = re.compile(r"\btall[ae]s?\s+(xxs|xs|s|m|l|xl|xxl|xxxl|2xl|3xl)\b")
 
 
+_METRIC = re.compile(r"\b(\d+(?:[.,]5)?)\s*(litros?|lts?|l|kilos?|kgs?|libras?|lbs?)\b")
+
+
+def metric_equivalents(text: str) -> list[str]:
+    """The same sizes in the units catalogs print: "1 litro" → "1000" (ml), "2 kilos" →
+    "2000" (g), "1 libra" → "500" (g, as a Latin-American pound is sold)."""
+    out = []
+    for amount, unit in _METRIC.findall(spoken_sizes(text)):
+        grams = 500 if unit.startswith(("libra", "lb")) else 1000
+        out.append(str(round(float(amount.replace(",", ".")) * grams)))
+    return out
+
+
 def sizes(text: str) -> list[str]:
     """The numbers written in `text` ("1/2" → ["1", "2"], "1.5 litros" → ["1", "5"],
     "litro y medio" → ["1", "5"]), then its letter sizes ("talle M" → ["m"])."""
@@ -424,23 +449,39 @@ def _found(word: str, names: list[str], *, inflect: bool = False) -> bool:
     if inflect:
         forms = forms | {_other_gender(f) for f in forms}
     return any(
-        n == v or (n.startswith(v) and len(v) >= 0.75 * len(n)) for v in forms for n in names
+        n == v
+        or (n.startswith(v) and len(v) >= 0.75 * len(n))
+        # "256" in "256GB", "25" in "25W": a number with its unit glued on
+        or (v.isdigit() and n.startswith(v) and n[len(v) :].isalpha())
+        for v in forms
+        for n in names
     )
 
 
 def _name_words(product: Product) -> list[str]:
-    return [_singular(w) for w in re.findall(r"[a-zñ0-9]+", fold(product.name))]
+    return [_singular(w) for w in re.findall(r"[a-zñ0-9]+", _tokens(product.name))]
+
+
+def _count_hits(words: list[str], name: list[str], inflect: Callable[[str], bool]) -> int:
+    """Query words found in `name`; a word said twice needs two in the name ("cable tipo c
+    a tipo c" is the USB-C to USB-C cable, not the USB-C to Lightning one)."""
+    total = 0
+    for word, times in Counter(words).items():
+        found = _found(word, name, inflect=inflect(word))
+        if found and times > 1:
+            total += min(times, sum(_found(word, [n], inflect=inflect(word)) for n in name))
+        else:
+            total += found
+    return total
 
 
 def _hits(words: list[str], product: Product, *, inflect: bool = False) -> int:
-    name = _name_words(product)
-    return sum(_found(w, name, inflect=inflect) for w in words)
+    return _count_hits(words, _name_words(product), lambda _w: inflect)
 
 
 def _modifier_hits(words: list[str], head: str, product: Product) -> int:
     """Like `_hits`, the head noun exact and the other words in either gender."""
-    name = _name_words(product)
-    return sum(_found(w, name, inflect=w != head) for w in words)
+    return _count_hits(words, _name_words(product), lambda w: w != head)
 
 
 def name_hits(text: str, product: Product) -> int:
@@ -609,6 +650,7 @@ def focus(
         if phrase and lacking:
             return Focus(with_head, available=False)
     numbers = sizes(query) or list(extra_sizes)  # "talla 40", "6 litros", "fierro de 1/2"
+    numbers += metric_equivalents(query)  # "el de litro" is the 1000 ml one
 
     def fit(p: Product) -> tuple[int, int, int, int]:
         # Name words asked for, sizes asked for, then fewer sizes nobody asked for ("6 x 1"
@@ -616,7 +658,13 @@ def focus(
         # name words nobody asked for ("coca de 600" is the Coca-Cola 600 ml, not the Sin
         # Azúcar one of the same size).
         if not numbers:
-            return _modifier_hits(words, head, p), 0, 0, 0
+            hits = _modifier_hits(words, head, p)
+            if hits < len(words) or len(words) < 2:
+                return hits, 0, 0, 0
+            # Every word asked is in the name, and the name says nothing else: that one
+            # ("cervezas poker en lata" is the can, not the six-pack of cans).
+            unasked = [w for w in _content(p.name) if not _found(w, words, inflect=True)]
+            return hits, 0, 0, int(not unasked)
         extra = [n for n in re.findall(r"\d+", fold(p.name)) if n not in numbers]
         unasked = [w for w in _content(p.name) if not _found(w, words, inflect=True)]
         return _modifier_hits(words, head, p), _hits(numbers, p), -len(extra), -len(unasked)

@@ -21,17 +21,19 @@ _SPLIT = re.compile(
     re.I,
 )
 _LEAD = re.compile(
-    r"^(?:hola|buenos d[ií]as|buenas tardes|buenas noches|buen d[ií]a|buenas|porfa|"
+    r"^(?:hola+|hol[ií]+s?|ola|buenos d[ií]as|buenas tardes|buenas noches|buen d[ií]a|buenas|porfa|"
     r"por favor|me (?:mandas|manda|env[ií]as|regalas|regala|das|da|pones|agregas|vendes|vende|"
     r"separas|pasas|pasa|traes|trae|consigues|consigue)|p[aá]same|p[aá]seme|"
-    r"m[aá]ndame|m[aá]ndeme|quiero|quisiera|queria|quer[ií]a|dame|deme|d[eé]me|"
+    r"m[aá]ndame|m[aá]ndeme|quiero|quisiera|queria|quer[ií]a|kiero|qiero|kisiera|dame|deme|"
+    r"d[eé]me|"
     r"agr[eé]game|agrega|agregue|ponme|p[oó]ngame|ponle|[eé]chame|necesito|necesitamos|"
     r"requiero|regalame|reg[aá]lame|me gustar[ií]a|llevo|me llevo|voy a llevar|tambi[eé]n|"
     r"y|adem[aá]s|ok|listo|dale|bueno|entonces|pues|para(?!\s+(?:una|un|la|el|mi|mis)\b)|"
     r"de una|me cotiza|me cotizas|"
     r"aguanta|espera|esp[eé]rate|me falt[oó] algo|se me olvid[oó]|oye|mira|otra cosa|"
     r"ah|ahh|uy|ay|perd[oó]n|disculpa|tambi[eé]n quiero|y tambi[eé]n|"
-    r"solicito|solicitamos|cotizaci[oó]n de|cotizaci[oó]n|env[ií]en(?:me)?|env[ií]eme|"
+    r"solicito|solicitamos|(?:una |la )?cotizaci[oó]n (?:de|por|para)|(?:una |la )?cotizaci[oó]n|"
+    r"env[ií]en(?:me)?|env[ií]eme|"
     r"conforme|entendido|proceda|procedan|favor|requerimos|necesitamos|las|los|ya|"
     r"cot[ií]ceme|cotizar|me podr[ií]a cotizar|necesito cotizar|precio de|"
     r"agr[eé]gueme|agr[eé]guele|agr[eé]guenme|p[oó]ngame|p[oó]ngale|m[aá]ndeme|m[aá]ndenme|"
@@ -113,6 +115,12 @@ _LITRO_Y_MEDIO = re.compile(
     r"\b(?:un |una )?(litro|kilo|gal[oó]n|metro|libra)s? y medio\b", re.IGNORECASE
 )
 _NOTHING_BUT = PACKAGING | frozenset({"par", "pares"})
+# Units a size is said in ("el de litro", "la de 5 kilos", "los de 2 metros").
+_SIZE_UNITS = PACKAGING | frozenset(
+    {"litro", "gramo", "ml", "cm", "mm", "kg", "kilo", "metro", "galon", "libra", "onza",
+     "pulgada", "gr", "lt", "watt", "gb", "tb", "mah"}
+)  # fmt: skip
+_PACKAGED_FIRST = re.compile(r"^\s*(?:\d+\s+)?(?:cajas?|bolsas?|paquetes?|bultos?|rollos?)\b", re.I)
 # "soy Valeria Soledad Paz 😊 quiero la calza…", "soy de la oficina, necesito 6…":
 # an introduction before the request verb is not part of the item.
 _INTRO_THEN_REQUEST = re.compile(
@@ -181,6 +189,17 @@ def split_items(text: str) -> list[Item]:
         if items and quantity is not None and packed and set(packed) <= _NOTHING_BUT:
             # "los de nitrilo, 12 pares": the count of the item before.
             items[-1] = Item(quantity, items[-1].words)
+            continue
+        if (
+            items
+            and items[-1].words
+            and not quantity
+            and set(content) <= _SIZE_UNITS
+            and asked_sizes(words)
+            and not _PACKAGED_FIRST.match(words)
+        ):
+            # "y dos aceites premier, el de litro": the size of the item before.
+            items[-1] = Item(items[-1].quantity, f"{items[-1].words} {words}")
             continue
         if items and content and set(content) <= PACKAGING and items[-1].words:
             # "tornillos drywall, deme 5 cajas": the quantity of the item before.

@@ -8,6 +8,8 @@
   for each other, whatever their order); a conversation whose notes say `stock-limited`
   must expect exactly the stock and be the only one buying that SKU, and a low-stock
   product (stock 1-5) is bought by one conversation at most;
+- the other split of the same file name (dev/x.yml ↔ heldout/x.yml) counts for stock and
+  for client identities, since both run in one database;
 - ids are unique, phones are unique across every YAML file under tests/conversations, the
   shopper phones and expected client phones are valid numbers of the shop's country, and
   no two conversations of the file expect the same client cédula or phone (a returning
@@ -45,7 +47,8 @@ def check(path: Path) -> list[str]:
     catalogs: dict[str, dict[str, dict]] = {}
     regions: dict[str, str] = {}
     for slug in shops:
-        folder = HERE / "shops" / slug
+        # The demo shop is the seeded one (db/demo); the others live under shops/.
+        folder = HERE.parents[1] / "db" / "demo" if slug == "demo" else HERE / "shops" / slug
         shop = json.loads((folder / "shop.json").read_text(encoding="utf-8"))
         if shop["slug"] != slug:
             problems.append(f"{folder}: slug {shop['slug']!r} != {slug!r}")
@@ -66,11 +69,22 @@ def check(path: Path) -> list[str]:
         for phone in set(_phones(other)) & set(mine):
             problems.append(f"phone {phone} is also used in {other.relative_to(HERE)}")
 
+    # The other split of the same shops (dev/x.yml ↔ heldout/x.yml) runs in the same
+    # database: stock and client identities must fit both files together.
+    split = "heldout" if path.parent.name == "dev" else "dev"
+    sibling_path = HERE / split / path.name
+    sibling = (
+        yaml.safe_load(sibling_path.read_text(encoding="utf-8"))["conversations"]
+        if sibling_path.exists() and sibling_path.resolve() != path.resolve()
+        else []
+    )
+    sibling = [c for c in sibling if c["shop"] in shops]
+
     # A cédula or phone seen before makes the bot offer the stored data first: keep them new.
     for key in ("cedula", "telefono"):
         seen = Counter(
             (c["shop"], str(v))
-            for c in conversations
+            for c in conversations + sibling
             if (v := (c["expect"].get("client") or {}).get(key)) is not None
         )
         problems.extend(f"{key} {v} expected {n} times" for (_, v), n in seen.items() if n > 1)
@@ -104,6 +118,13 @@ def check(path: Path) -> list[str]:
             bought[(c["shop"], sku)].append((cid, qty, limited))
             if qty > product["stock"]:
                 problems.append(f"{cid}: {sku} x{qty} > stock {product['stock']}")
+
+    for c in sibling:
+        for sku, qty in (c["expect"].get("items") or {}).items():
+            if sku in catalogs[c["shop"]] and isinstance(qty, int):
+                bought[(c["shop"], sku)].append(
+                    (c["id"], qty, "stock-limited" in c.get("notes", ""))
+                )
 
     for (slug, sku), buys in bought.items():
         stock = catalogs[slug][sku]["stock"]

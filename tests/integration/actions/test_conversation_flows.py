@@ -546,3 +546,27 @@ def test_a_request_to_buy_under_the_threshold_is_an_add(sales_shop: SalesShop) -
     assert _followup(events) == "action_agregar_producto"
     _, events = _interpret(make_tracker("licuadora oster?", intent="nlu_fallback"))
     assert _followup(events) == "action_buscar_producto"
+
+
+def test_a_yes_that_goes_on_to_another_question_takes_the_quoted_product(
+    sales_shop: SalesShop, session: Session
+) -> None:
+    quote = run_action(
+        ActionBuscarProducto(),
+        make_tracker("¿cuánto vale la licuadora?", intent="consultar_inventario"),
+    )
+    events = _bot(quote.facts, "action_buscar_producto")
+    text = "listo, y ¿cuánto vale el termo acero?"
+    reply = run_action(
+        ActionBuscarProducto(), make_tracker(text, intent="consultar_inventario", events=events)
+    )
+    assert _cart(session) == {"Licuadora Oster 3 velocidades": 1}
+    assert "Termo acero" in reply.text
+
+
+def test_the_same_product_named_in_two_pieces_is_one_line_with_the_count_given(
+    sales_shop: SalesShop, session: Session
+) -> None:
+    text = "el termo de acero, 2 termos inoxidables"
+    run_action(ActionAgregarProducto(), make_tracker(text, intent="comprar"))
+    assert _cart(session) == {"Termo acero inoxidable 750 ml": 2}

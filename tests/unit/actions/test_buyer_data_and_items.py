@@ -276,3 +276,28 @@ def test_taking_the_quoted_product_is_an_item_of_its_own(
     text: str, items: list[tuple[int | None, str]]
 ) -> None:
     assert split_items(text) == [Item(q, w) for q, w in items]
+
+
+def test_a_size_piece_after_an_item_is_that_items_size() -> None:
+    assert split_items("y dos aceites premier, el de litro") == [
+        Item(2, "aceites premier el de litro")
+    ]
+    assert split_items("tornillos drywall, deme 5 cajas") == [Item(5, "tornillos drywall")]
+
+
+def test_greetings_and_request_verbs_as_typed_are_not_product_words() -> None:
+    assert split_items("holaa me mandas 2 coca cola de 1.5 y unas papas margarita") == [
+        Item(2, "coca cola de 1.5"),
+        Item(None, "papas margarita"),
+    ]
+    assert split_items("buenas kiero 1 detergente fab de 1 kilo")[0] == Item(
+        1, "detergente fab de 1 kilo"
+    )
+
+
+def test_metric_sizes_match_the_units_catalogs_print() -> None:
+    from actions.services.catalog import metric_equivalents
+
+    assert metric_equivalents("el de litro") == ["1000"]
+    assert metric_equivalents("arroz de 5 kilos") == ["5000"]
+    assert metric_equivalents("litro y medio") == ["1500"]

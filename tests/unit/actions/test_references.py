@@ -155,3 +155,22 @@ def test_the_size_asked_with_de_wins_over_a_count_in_the_same_message() -> None:
     ]
     found = resolve_reference("el de 20 tabletas porfa, me da 2", shown)
     assert found is not None and found.id == 2
+
+
+def test_connector_words_and_repeated_words_pick_the_right_cable() -> None:
+    cables = [
+        _p(1, "Cable USB-C a Lightning 1 metro blanco"),
+        _p(2, "Cable USB-C a USB-C 1 metro 60W negro"),
+    ]
+    chosen = focus("cable tipo c a tipo c de 1 metro", cables, phrase=True)
+    assert [p.id for p in chosen.products] == [2]
+
+
+def test_a_name_that_says_only_what_was_asked_wins_over_a_longer_one() -> None:
+    beers = [_p(1, "Cerveza Poker six-pack latas 330 ml"), _p(2, "Cerveza Poker lata 330 ml")]
+    assert [p.id for p in focus("cervezas poker en lata", beers, phrase=True).products] == [2]
+    phones = [
+        _p(1, "Funda TPU Xiaomi Redmi Note 13 negra"),
+        _p(2, "Celular Xiaomi Redmi Note 13 256GB"),
+    ]
+    assert [p.id for p in focus("el redmi note 13 de 256", phones, phrase=True).products] == [2]
