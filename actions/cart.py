@@ -326,6 +326,27 @@ def _pick(
     return single, products, True
 
 
+def _in_context(
+    picks: list[tuple[Item, Product | None, list[Product], bool]], shown: list[Product]
+) -> list[tuple[Item, Product | None, list[Product], bool]]:
+    """An ambiguous item goes with the product it comes with: "me lo llevo, y también la
+    funda negra" after the Redmi Note 13 is the Redmi Note 13's case, of the black cases."""
+    context = [p for _, p, _, _ in picks if p is not None] or shown[:1]
+    if not context:
+        return picks
+    names = " ".join(p.name for p in context)
+    out = []
+    for item, product, candidates, available in picks:
+        if product is None and available and len(candidates) > 1:
+            scored = sorted(
+                ((catalog.name_hits(names, c), c) for c in candidates), key=lambda s: -s[0]
+            )
+            if scored[0][0] > 0 and scored[0][0] > scored[1][0]:
+                product = scored[0][1]
+        out.append((item, product, candidates, available))
+    return out
+
+
 # A piece of a multi-item message that is talk, not a request ("ta bien", "soy el
 # encargado de sistemas", "que el mío ya no sirve", "mirá te cuento estoy arrancando").
 _CHATTER_PIECE = re.compile(
@@ -355,6 +376,7 @@ def add_many(
     ]
     if not any(product or candidates for _, product, candidates, _ in picks):
         return None
+    picks = _in_context(picks, last)
     shown = []
     lines: list[str] = []
     mentioned: list[dict[str, Any]] = []

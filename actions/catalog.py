@@ -264,7 +264,8 @@ def select_products(turn: Turn, tracker: Tracker, *, k: int = SHOW_MAX) -> Selec
             query,
             found,
             phrase=bool(phrase) and query == phrase,
-            extra_sizes=catalog.asked_sizes(text),  # "curitas de las de 20"
+            # "curitas de las de 20"; "aceites premier, el de litro" (the 1000 ml one)
+            extra_sizes=catalog.asked_sizes(text) + catalog.metric_equivalents(text),
         )
         found, available = focused.products, focused.available
         if (
@@ -281,7 +282,13 @@ def select_products(turn: Turn, tracker: Tracker, *, k: int = SHOW_MAX) -> Selec
     if len(found) > 1 and phrase and available:
         # "y también un paracetamol infantil en suspensión" with the entity "paracetamol":
         # the message's other words may single one out of the hits.
-        whole = catalog.focus(text, found, phrase=False, extra_sizes=catalog.asked_sizes(text))
+        # Only words some hit has count: "pa regalar en diciembre" dilutes nothing.
+        useful = [
+            w for w in catalog.content_words(text) if any(catalog.name_hits(w, p) for p in found)
+        ]
+        whole = catalog.focus(
+            " ".join(useful) or text, found, phrase=False, extra_sizes=catalog.asked_sizes(text)
+        )
         if len(whole.products) == 1:
             found = whole.products
     if len(found) > 1:

@@ -48,6 +48,7 @@ _LEAD = re.compile(
     r"p[oó]neme|p[oó]nele|sum[aá]me|tr[aá]eme|agr[eé]g[aá]melo|agr[eé]g[aá]mela|"
     r"ten[eé]s|ten[eé]|quer[eé]s|che|eche|aj[aá]|mi llave|parce|mija|mijo|sumerc[eé]|"
     r"necesitar[ií]a|necesitar[ií]amos|ll[eé]veme|ll[eé]vame|por(?=\s+\d)|"
+    r"entiendo|ya veo|"
     r"me (?:puede|puedes|pueden|podr[ií]an|podr[ií]as) (?:cotizar|mandar|enviar|vender|"
     r"separar|apartar|dar|pasar|regalar)|en ese caso|en tal caso|t[aá] bien)\b[\s,:!.]*",
     re.IGNORECASE,
@@ -154,26 +155,28 @@ def takes_it(piece: str) -> bool:
     return not [w for w in terms(rest) if not w.isdigit()]
 
 
-def _pieces(text: str) -> list[str]:
+def _pieces(text: str) -> list[tuple[int, str]]:
     """The comma/"y" pieces of the sentences that ask for quantities (all when none do);
     a sentence that takes the product just quoted ("dale, agrégalo.") counts as asking."""
     sentences = [s for s in _SENTENCE.split(text or "") if s.strip()]
     counted = [s for s in sentences if find_quantity(_strip_lead(s)) is not None]
     if counted:
         counted = [s for s in sentences if s in counted or _TAKE_IT.search(fold(s))]
-    pieces = [p for s in (counted or sentences) for p in _SPLIT.split(s)]
-    return [q for p in pieces for q in _RUN_ON.split(p)]
+    pieces = [(n, p) for n, s in enumerate(counted or sentences) for p in _SPLIT.split(s)]
+    return [(n, q) for n, p in pieces for q in _RUN_ON.split(p)]
 
 
 def split_items(text: str) -> list[Item]:
     """The items of a request, in the order written (see the module docstring)."""
     items: list[Item] = []
     text = _LITRO_Y_MEDIO.sub(r"1.5 \1s", text or "")  # not "litro" and "medio"
-    for raw in _pieces(text):
+    starts: dict[int, int] = {}  # sentence → how many items there were when it began
+    for sentence, raw in _pieces(text):
+        start = starts.setdefault(sentence, len(items))
         if takes_it(raw):
             # "dale, me llevo esos. y unas canilleras": the quoted one, then the rest. After
-            # other items it points at them ("el más barato, ese nomás"): nothing new.
-            if not items:
+            # items of its own sentence it points at them ("el más barato, ese nomás").
+            if len(items) == start:
                 items.append(Item(order_quantity(raw), ""))
             continue
         part = _strip_lead(_INTRO_THEN_REQUEST.sub("", raw))
