@@ -10,6 +10,8 @@
   product (stock 1-5) is bought by one conversation at most;
 - the other split of the same file name (dev/x.yml ↔ heldout/x.yml) counts for stock and
   for client identities, since both run in one database;
+- no other shop's conversation expects a cédula of a seeded demo client (the security
+  tests look those up by cédula in the same database);
 - ids are unique, phones are unique across every YAML file under tests/conversations, the
   shopper phones and expected client phones are valid numbers of the shop's country, and
   no two conversations of the file expect the same client cédula or phone (a returning
@@ -88,6 +90,15 @@ def check(path: Path) -> list[str]:
             if (v := (c["expect"].get("client") or {}).get(key)) is not None
         )
         problems.extend(f"{key} {v} expected {n} times" for (_, v), n in seen.items() if n > 1)
+
+    # The demo shop's seeded clients are the victims of the security tests, which look them
+    # up by cédula in the same database: another shop's conversation must not reuse one.
+    demo_clients = json.loads((HERE.parents[1] / "db" / "demo" / "clients.json").read_text())
+    demo_cedulas = {str(c.get("cedula")) for c in demo_clients}
+    for c in conversations:
+        cedula = str((c["expect"].get("client") or {}).get("cedula"))
+        if c["shop"] != "demo" and cedula in demo_cedulas:
+            problems.append(f"{c['id']}: cédula {cedula} is a demo client's")
 
     bought: dict[tuple[str, str], list[tuple[str, int, bool]]] = defaultdict(list)
     for c in conversations:
