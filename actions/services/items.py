@@ -49,6 +49,9 @@ _LEAD = re.compile(
     r"ten[eé]s|ten[eé]|quer[eé]s|che|eche|aj[aá]|mi llave|parce|mija|mijo|sumerc[eé]|"
     r"necesitar[ií]a|necesitar[ií]amos|ll[eé]veme|ll[eé]vame|por(?=\s+\d)|"
     r"entiendo|ya veo|"
+    # Spoken lead-ins before the first item ("mire es que necesito para hoy si puede ser un
+    # arroz…", "yo necesito un cargador…"): not product words.
+    r"para hoy|hoy|si puede ser|puede ser|si se puede|yo|creo que|eh+|mm+|o sea|"
     r"me (?:puede|puedes|pueden|podr[ií]an|podr[ií]as) (?:cotizar|mandar|enviar|vender|"
     r"separar|apartar|dar|pasar|regalar)|en ese caso|en tal caso|t[aá] bien)\b[\s,:!.]*",
     re.IGNORECASE,

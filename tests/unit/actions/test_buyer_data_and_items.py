@@ -301,3 +301,8 @@ def test_metric_sizes_match_the_units_catalogs_print() -> None:
     assert metric_equivalents("el de litro") == ["1000"]
     assert metric_equivalents("arroz de 5 kilos") == ["5000"]
     assert metric_equivalents("litro y medio") == ["1500"]
+
+
+def test_spoken_lead_ins_before_the_first_item_are_not_product_words() -> None:
+    text = "mire es que necesito para hoy si puede ser un arroz diana de kilo y unos huevos"
+    assert split_items(text) == [Item(1, "arroz diana de kilo"), Item(None, "huevos")]
