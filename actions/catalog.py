@@ -384,13 +384,13 @@ class ActionBuscarProducto(TurnAction):
         """
         return [SlotSet("cantidad", entity(tracker, "cantidad"))]
 
-    def _take_then_ask(self, turn: Turn, tracker: Tracker, text: str) -> list[Any] | None:
-        """The messages of taking the bot's last offer when `text` opens with a yes and then
-        asks something else; None otherwise."""
+    def _take_then_ask(self, turn: Turn, tracker: Tracker, folded: str) -> list[Any] | None:
+        """The messages of taking the bot's last offer when the (folded) message opens with
+        a yes and then asks something else; None otherwise."""
         from actions.cart import take_offer, take_offers  # cart builds on this module
 
-        rest = _YES_FIRST.sub("", catalog.fold(text), count=1)
-        if rest == catalog.fold(text) or not catalog.content_words(rest):
+        yes = _YES_FIRST.match(folded)
+        if yes is None or not catalog.content_words(folded[yes.end() :]):
             return None
         offers = pending_offers(tracker)
         offered = offered_product_id(tracker)
@@ -417,7 +417,7 @@ class ActionBuscarProducto(TurnAction):
             from actions.cart import ActionAgregarProducto  # cart builds on this module
 
             return ActionAgregarProducto().handle(turn, dispatcher, tracker)
-        taken = self._take_then_ask(turn, tracker, text)
+        taken = self._take_then_ask(turn, tracker, folded)
         if taken is not None:
             # "listo parce, y ¿cuánto vale el cargador de 25W?" after "¿Te los anoto?": the
             # quoted products go in, then the new question is answered.

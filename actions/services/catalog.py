@@ -492,7 +492,7 @@ def name_hits(text: str, product: Product) -> int:
 
 # Units of a size ("olla de 6 litros" is the "Olla a presión 6 L"): the number is matched
 # as a size (`sizes`), the unit word is not a product word.
-_UNITS = frozenset(
+UNITS = frozenset(
     {
         "l", "lt", "lts", "litro", "ml", "cc", "kg", "kilo", "gramo", "gr", "g", "cm", "mm",
         "m", "mt", "mts", "metro", "pulgada", "pulg", "onza", "oz", "libra", "lb", "w", "watt",
@@ -518,7 +518,7 @@ def _content(text: str) -> list[str]:
         w
         for w in terms(text)
         if not w.isdigit()
-        and w not in _UNITS
+        and w not in UNITS
         and w not in _SIZE_ADJECTIVES
         and w not in _SIZE_MARKERS
     ]

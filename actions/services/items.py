@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from actions.services.catalog import PACKAGING, asked_sizes, fold, terms
+from actions.services.catalog import PACKAGING, UNITS, asked_sizes, fold, terms
 from actions.services.quantities import find_quantity
 
 _SPLIT = re.compile(
@@ -119,11 +119,8 @@ _LITRO_Y_MEDIO = re.compile(
     r"\b(?:un |una )?(litro|kilo|gal[oó]n|metro|libra)s? y medio\b", re.IGNORECASE
 )
 _NOTHING_BUT = PACKAGING | frozenset({"par", "pares"})
-# Units a size is said in ("el de litro", "la de 5 kilos", "los de 2 metros").
-_SIZE_UNITS = PACKAGING | frozenset(
-    {"litro", "gramo", "ml", "cm", "mm", "kg", "kilo", "metro", "galon", "libra", "onza",
-     "pulgada", "gr", "lt", "watt", "gb", "tb", "mah"}
-)  # fmt: skip
+# Units a size is said in ("el de litro", "la de 5 kilos", "el de galón").
+_SIZE_UNITS = PACKAGING | UNITS
 _PACKAGED_FIRST = re.compile(r"^\s*(?:\d+\s+)?(?:cajas?|bolsas?|paquetes?|bultos?|rollos?)\b", re.I)
 # "soy Valeria Soledad Paz 😊 quiero la calza…", "soy de la oficina, necesito 6…":
 # an introduction before the request verb is not part of the item.
