@@ -38,7 +38,8 @@ _STOP_WORDS = """a al con de del el en la las lo los mi para por sin su un una u
     tenes tene queres podes poneme ponele pasame sumame traeme sacame llevame lleveme
     pongame regaleme agregamelo agregamela agregueme anoteme salen sale cuestan valen
     che eche aja parce mija mijo sumerce ve cotizar cotizacion cotizame cotiza coticeme
-    necesitaria necesitariamos requiero requerimos solicito asi bien"""
+    necesitaria necesitariamos requiero requerimos solicito asi bien queria queriamos
+    saber deseo deseaba desearia preguntar pregunto consultar averiguar serian sera"""
 _STOP = frozenset(_STOP_WORDS.split())
 
 
@@ -67,6 +68,13 @@ _VOCATIVE = re.compile(
 
 
 # "tipo c", "USB-C", "type c": one connector word (a lone "c" is too short to be a term).
+# "¿de qué color?", "¿en qué presentaciones?", "¿qué tallas tienen?": a question about the
+# variants of the product named, not words of a product ("lápices de colores" still are).
+_WHICH_VARIANTS = re.compile(
+    r"\b(?:(?:de|en|y) )?(?:que|cuales|cual) (?:colou?res|color|presentaciones|presentacion|"
+    r"tallas?|talles?|tamanos?|sabores?|modelos?|referencias?|marcas?|medidas?|opciones|"
+    r"numeros?|tipos?)\b(?: (?:tienen|tiene|tenes|hay|manejan|maneja|vienen|viene|salen))?"
+)
 _USB_C = re.compile(r"\b(?:usb|tipo|type)[\s-]?c\b")
 _SIX_PACK = re.compile(r"\bsix[\s-]?pack\b")
 
@@ -74,6 +82,7 @@ _SIX_PACK = re.compile(r"\bsix[\s-]?pack\b")
 def _tokens(text: str) -> str:
     """`text` folded, with the connector and vocative rewrites every matcher shares."""
     folded = _USB_C.sub(" usbc ", _VOCATIVE.sub(" ", _HALF.sub(" ", fold(text))))
+    folded = _WHICH_VARIANTS.sub(" ", folded)
     return _SIX_PACK.sub(" sixpack ", folded)
 
 
@@ -91,6 +100,10 @@ def terms(text: str) -> list[str]:
 
 
 def _singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ces") and word[-4] in "aeiou":
+        # "arroces" → "arroz", "lápices" → "lapiz", "luces" → "luz" ("dulces" → "dulce"
+        # below: a consonant before the c).
+        return word[:-3] + "z"
     if len(word) > 4 and word.endswith("es") and word[-3] not in "aeiou":
         # "papeles" → "papel", but "chicles" → "chicle", "cables" → "cable" (no Spanish
         # word ends in two consonants).
@@ -382,6 +395,44 @@ def size_of_shown(text: str, shown: Sequence[Product]) -> str | None:
     return f"{' '.join(kind)} {text}" if kind else None
 
 
+# "la de 5", "y 2 de limón también", "3 cajas de los de 1 5/8", "uno de frutilla": the
+# thing is the one just talked about, only the flavour, colour or size is said.
+_ELLIPSIS = re.compile(
+    r"^(?:(?:y|ya|entonces|tambien|bueno|listo|ok|mejor|pues|dame|deme|quiero|mandame|"
+    r"ponme|poneme|agregame|echame|sumame|y tambien|ah|uy|dale|si|va|vale|porfa)\s+)*"
+    r"(?:(?:\d+|un|una|uno|unos|unas|dos|tres|cuatro|cinco|seis|otr[oa]s?)\s+)?"
+    r"(?:(?:cajas?|bolsas?|paquetes?|tubos?|pares?|unidades|botellas?|latas?)\s+de\s+)?"
+    r"(?:(?:el|la|los|las)\s+)?de\s+(?!(?:ese|esa|esos|esas|este|esta|estos|estas)\b)(.+)$"
+)
+
+
+def elliptical_modifier(text: str) -> str | None:
+    """What `text` says of a thing it does not name ("la de 5" → "5", "2 de limón
+    también" → "limon tambien"); None when it names one or is no such phrase."""
+    folded = " ".join(re.findall(r"[a-zñ0-9/,]+", spoken_sizes(text))).replace(" ,", ",")
+    match = _ELLIPSIS.match(folded.replace(",", " ").strip())
+    return match.group(1).strip() if match else None
+
+
+def kind_words(product: Product) -> str:
+    """The kind a product's name starts with: its first two words before any size ("Papas
+    Margarita pollo 105 g" → "papas margarita", "Wincha 8 m Truper" → "wincha")."""
+    kind: list[str] = []
+    for word in fold(product.name).split()[:2]:
+        if any(ch.isdigit() for ch in word):
+            break
+        kind.append(word)
+    return " ".join(kind)
+
+
+def kin_fits(modifier: str, product: Product) -> bool:
+    """True when `product` has every word and every number `modifier` says."""
+    numbers = set(sizes(product.name))
+    return all(_hits([w], product) for w in _content(modifier)) and all(
+        n in numbers for n in sizes(modifier)
+    )
+
+
 def _other_size(text: str, product: Product) -> bool:
     """True when `text` asks for a size ("el de 1 5/8", "la de 2") `product` lacks."""
     asked = asked_sizes(text)
@@ -410,6 +461,15 @@ def sizes(text: str) -> list[str]:
     "litro y medio" → ["1", "5"]), then its letter sizes ("talle M" → ["m"])."""
     folded = spoken_sizes(text)
     return re.findall(r"\d+", folded) + _LETTER_SIZE.findall(folded)
+
+
+# A count of containers in a request ("deme 5 cajas", "10 bolsas de leche"); after an "x"
+# or a "de" it is a pack size ("caja x 100", "papel higiénico de 12 rollos").
+_COUNTED = re.compile(
+    r"(?<!x)(?<!x )(?<!de )\b\d+\s+(?:cajas?|bolsas?|unidades|unidad|paquetes?|docenas?|rollos?|"
+    r"bultos?|sacos?|pares?|juegos?|latas?|botellas?|frascos?|und|packs?|tiras?|pacas?|"
+    r"tubos?|sobres?|cajitas?)\b"
+)
 
 
 def _by_size(text: str, shown: Sequence[Product]) -> Product | None:
@@ -649,7 +709,8 @@ def focus(
         ]
         if phrase and lacking:
             return Focus(with_head, available=False)
-    numbers = sizes(query) or list(extra_sizes)  # "talla 40", "6 litros", "fierro de 1/2"
+    # "talla 40", "6 litros", "fierro de 1/2" — not the count of "deme 5 cajas"
+    numbers = sizes(_COUNTED.sub(" ", fold(query))) or list(extra_sizes)
     numbers += metric_equivalents(query)  # "el de litro" is the 1000 ml one
 
     def fit(p: Product) -> tuple[int, int, int, int]:
@@ -674,4 +735,9 @@ def focus(
     second = scored[1][0] if len(scored) > 1 else (0, 0, 0, 0)
     if best > second and best[0] >= max(1, -(-3 * len(words) // 5)):
         return Focus([scored[0][2]])
+    # "¿qué audífonos de diadema tienen?": the two diadema headsets say all that was asked;
+    # the earbuds share only "audífonos". Several equally good answers are the list.
+    top = {id(p) for f, _, p in scored if f[:2] == best[:2]}
+    if len(top) < len(related) and best[0] >= max(2, -(-3 * len(words) // 5)):
+        return Focus([p for p in related if id(p) in top])
     return Focus(related)
