@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -244,6 +245,10 @@ class ActionCerrarPedido(TurnAction):
         return []
 
 
+# The words that lead from a request to where it goes: "… para la Calle 16", "… a la Cra 5".
+_TO_ADDRESS = re.compile(r"\s*\b(?:para|a|en|hasta)(?:\s+(?:la|el))?\s*$", re.IGNORECASE)
+
+
 class ActionGuardarDatos(TurnAction):
     """Buyer data given before checkout ("me llamo Ana, cc 123…") is kept, not thrown away.
 
@@ -284,14 +289,14 @@ class ActionGuardarDatos(TurnAction):
         order = orders.get_open_order(
             session=turn.session, shop_id=turn.shop.id, user_id=turn.user_id
         )
-        if not kept:  # "el más barato, ese nomás" read as data: what did it mean here?
-            return ground(turn, dispatcher, tracker, "utter_datos_sin_pedido")
         sure = any(slot in kept for slot in ("telefono", "email", "cedula"))
         pieces = [i.words for i in split_items(text) if i.words]
         if not sure and len(pieces) > 1 and all(catalog_query(turn, w, 0.6) for w in pieces):
             # "y un short de fútbol de nene talle 10 y un conjunto topper talle 8" is no
             # address: pieces that each name the shop's products are a product request.
             return [FollowupAction("action_agregar_producto")]
+        if not kept:  # "el más barato, ese nomás" read as data: what did it mean here?
+            return ground(turn, dispatcher, tracker, "utter_datos_sin_pedido")
         if not sure and catalog_query(turn, text, coverage=0.6):
             return ground(turn, dispatcher, tracker, "utter_datos_sin_pedido")
         labels = {
@@ -307,7 +312,15 @@ class ActionGuardarDatos(TurnAction):
         facts = {"saved_fields": sorted(kept)}
         events: Events = [SlotSet(slot, value) for slot, value in kept.items()]
         request = product_request(text)
-        if request and catalog_query(turn, request, coverage=0.5):
+        address = kept.get("direccion") or ""
+        if request and address and address in request:
+            # "quiero 2 Postobón … para la Calle 16 # 100-45": the request ends at the address
+            request = _TO_ADDRESS.sub("", request[: request.index(address)]).strip(" ,.")
+        pieces = [i.words for i in split_items(request)] if request else []
+        if request and (
+            catalog_query(turn, request, coverage=0.5)
+            or (len(pieces) > 1 and all(catalog_query(turn, w, 0.5) for w in pieces if w))
+        ):
             # "soy Natalia, quiero una licuadora oster": the data noted, the product added.
             # Only fields outside the request count ("me pasa un cloralex de 3.75 y un
             # ariel" is no address).

@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from actions.interpret import is_explicit_cancel
 from actions.respond import say
 from actions.runtime import get_runtime
 from actions.services import checkout_data
@@ -96,6 +97,10 @@ def _parsed_fields(tracker: Tracker) -> dict[str, str]:
     if not text.strip() or text.startswith("/"):
         return {}
     intent = message.get("intent") or {}
+    if is_explicit_cancel(text):
+        # "pensándolo bien, mejor cancele el pedido, gracias": no field in it; the form
+        # rejects the turn and the rule "cancelar dentro del formulario" cancels.
+        return {}
     requested = tracker.get_slot("requested_slot")
     sender = parse_sender(tracker.sender_id)
     fields = parse_buyer_data(

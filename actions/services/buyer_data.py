@@ -38,6 +38,48 @@ _STREET = (
 )
 # The street word stands alone ("cl 45", "Cra. 43A"), not inside a word ("cloralex").
 _ADDRESS = re.compile(rf"\b(?:{_STREET})(?![a-záéíóúüñ])\.?\s*[\w#°º-]", re.IGNORECASE)
+# Words that are also things ("Postobón de manzana", "conjunto topper", "casa de muñecas"):
+# an address word only before a number or a lone letter ("Mz. H", "casa 12", "torre 3").
+_WEAK_STREET = re.compile(
+    r"^(?:mz|manzana|lote|conjunto|edificio|torre|bloque|casa|apto|apartamento|departamento|"
+    r"depto|dpto|sector|colonia|col)$",
+    re.IGNORECASE,
+)
+_WEAK_FOLLOW = re.compile(r"\.?\s*(?:n[°º.]?\s*)?(?:\d|[a-z]\b)", re.IGNORECASE)
+# A number that is a size or a count of a product, not a house number: "talle 8",
+# "número 5", "x 12", "3 litros", "500 gramos".
+_SIZE_NUMBER = re.compile(
+    r"(?:\b(?:talles?|tallas?|n[uú]mero|nro|n[°º]|size|x)\s*\d+[\d,./]*|"
+    r"\d+[\d,./]*\s*(?:kg|kilos?|g|gr|gramos?|ml|cc|l|lt|lts|litros?|gb|tb|w|cm|mm|m|mts|"
+    r"metros?|pulgadas?|oz|lb|libras?|mah|v|unidades|und)\b)",
+    re.IGNORECASE,
+)
+
+
+_CONNECTOR = re.compile(r"\b(?:de|del|y|para|con|una?|unos|unas)\b", re.IGNORECASE)
+
+
+def _street_start(part: str) -> int | None:
+    """Where the address in `part` starts (its first street word), or None."""
+    weak = first = None
+    for match in _ADDRESS.finditer(part):
+        word = re.match(r"[\wáéíóúüñ]+", part[match.start() :])
+        if word is None or not _WEAK_STREET.match(word.group()):
+            return match.start()  # "Calle", "Av.", "Jr.": an address for sure
+        first = match.start() if first is None else first
+        if weak is None and _WEAK_FOLLOW.match(part, match.start() + word.end()):
+            # "conjunto Los Pinos casa 5": from the first address word, unless talk lies
+            # between ("Postobón de manzana y una … casa 12").
+            between = part[first : match.start()]
+            weak = first if not _CONNECTOR.search(between) else match.start()
+    return weak
+
+
+def _only_sizes(value: str) -> bool:
+    """True when every number of `value` is a size or count ("conjunto topper talle 8")."""
+    return not any(ch.isdigit() for ch in _SIZE_NUMBER.sub(" ", value))
+
+
 _ADDRESS_LABEL = re.compile(
     r"\b(?:direcci[oó]n|dir|domicilio|v[ií]vo en|queda en|env[ií](?:a|e|en)(?:lo)? a|"
     r"entrega en|mand(?:a|e)lo a)\b[\s:,.-]*",
@@ -200,15 +242,20 @@ def _free_text_fields(parts: list[str], found: dict[str, str], requested: str | 
             found["barrio"] = part[label.end() :].strip(" .,")
             continue
         addr_label = _ADDRESS_LABEL.search(part)
-        street = _ADDRESS.search(part)
-        if "direccion" not in found and (addr_label or street):
+        street = _street_start(part)
+        if "direccion" not in found and (addr_label or street is not None):
             # "obra en Av. Los Próceres 1180": the address starts at its street word.
-            value = part[addr_label.end() :] if addr_label else part[street.start() :]  # type: ignore[union-attr]
+            value = part[addr_label.end() :] if addr_label else part[street:]
             value = re.sub(r"^\s*(?:es|son|queda en)\s+", "", value, flags=re.I)  # "…ción es jr."
-            if any(ch.isdigit() for ch in value) or addr_label:
+            if (any(ch.isdigit() for ch in value) and not _only_sizes(value)) or addr_label:
                 found["direccion"] = value.strip(" .,")
                 continue
-        if "direccion" not in found and found and _BARE_STREET.match(part):
+        if (
+            "direccion" not in found
+            and found
+            and _BARE_STREET.match(part)
+            and not _only_sizes(part)
+        ):
             found["direccion"] = part.strip(" .,")
             continue
         name = _NAME_LABEL.match(part)
@@ -225,10 +272,13 @@ def _free_text_fields(parts: list[str], found: dict[str, str], requested: str | 
         # An unlabelled name opens the message ("María José Ramírez, cc 52…"); a piece after
         # the address ("Calle 70 # 35-48, segundo piso") is nobody's name.
         first = part is leftovers[0] and part is parts[0]
+        # A full name alone, answering a question a name cannot answer (the cédula asked
+        # after a name the shopper introduced themself with): the name, completed.
+        alone = requested in ("cedula", "telefono", "email") and len(parts) == 1
         if (
             "nombre" not in found
             and _looks_like_name(part)
-            and (requested == "nombre" or (found and first and len(part.split()) >= 2))
+            and (requested == "nombre" or (((found and first) or alone) and len(part.split()) >= 2))
         ):
             found["nombre"] = part
             continue
@@ -239,7 +289,8 @@ def _free_text_fields(parts: list[str], found: dict[str, str], requested: str | 
             and len(part.split()) <= 4
             and not _CORRECTION.search(part)
         ):
-            found["barrio"] = part
+            # "…, en Ciudad Jardín": the barrio, without the "en"
+            found["barrio"] = re.sub(r"^(?:en|por)\s+(?:el\s+|la\s+)?", "", part, flags=re.I)
             continue
     if requested == "nombre" and "nombre" not in found and leftovers[:1]:
         found.update({"nombre": leftovers[0]} if _looks_like_name(leftovers[0]) else {})
@@ -277,6 +328,20 @@ _NOT_NAME_WORDS = frozenset(
         "no",
         "si",
         "sí",
+        # courtesy and filler: "…mejor cancele el pedido, gracias" has no name in it
+        "gracias",
+        "porfa",
+        "favor",
+        "listo",
+        "dale",
+        "ok",
+        "bueno",
+        "perfecto",
+        "hola",
+        "chao",
+        "pedido",
+        "cancele",
+        "cancela",
     }
 )
 
@@ -353,3 +418,17 @@ def bare_field(text: str, slot: Callable[[str], Any]) -> str | None:
     if slot("direccion") and not slot("barrio") and len(value.split()) <= 3:
         return "barrio"
     return None
+
+
+# "Hola, soy Rosa Quispe, quería un tanque…", "Le escribe Gustavo Adolfo Sarria": a full
+# name (two to five capitalised words) introduced with the order, outside the checkout.
+_INTRODUCED = re.compile(
+    r"\b(?i:soy|me llamo|mi nombre es|(?:le|te|les) escribe|habla|hablas con)\s+"
+    r"((?:[A-ZÁÉÍÓÚÑ][a-záéíóúüñ]+)(?:\s+(?:de|del|de la|de los)?\s*[A-ZÁÉÍÓÚÑ][a-záéíóúüñ]+){1,4})"
+)
+
+
+def volunteered_name(text: str) -> str | None:
+    """The full name a shopper introduces themself with in passing, or None."""
+    match = _INTRODUCED.search(str(text or ""))
+    return match.group(1).strip() if match else None

@@ -6,8 +6,8 @@ import pytest
 
 from actions.interpret import is_explicit_cancel
 from actions.services import checkout_data
-from actions.services.buyer_data import parse_buyer_data
-from actions.services.catalog import sizes, terms
+from actions.services.buyer_data import parse_buyer_data, volunteered_name
+from actions.services.catalog import content_words, elliptical_modifier, sizes, terms
 from actions.services.items import Item, is_multi_item, product_request, split_items
 
 
@@ -306,3 +306,65 @@ def test_metric_sizes_match_the_units_catalogs_print() -> None:
 def test_spoken_lead_ins_before_the_first_item_are_not_product_words() -> None:
     text = "mire es que necesito para hoy si puede ser un arroz diana de kilo y unos huevos"
     assert split_items(text) == [Item(1, "arroz diana de kilo"), Item(None, "huevos")]
+
+
+def test_product_words_with_sizes_are_no_address() -> None:
+    # "conjunto" and "manzana" are address words in Colombia and Peru, and things too.
+    assert parse_buyer_data("y un conjunto topper talle 8", region="AR") == {}
+    fields = parse_buyer_data(
+        "Quiero 2 Postobón de manzana y una Coca-Cola de 3 litros para la Calle 16 # 100-45"
+        " casa 12, en Ciudad Jardín",
+        region="CO",
+    )
+    assert fields == {"direccion": "Calle 16 # 100-45 casa 12", "barrio": "Ciudad Jardín"}
+    # …while a weak address word before a number still starts one.
+    fields = parse_buyer_data("conjunto Los Pinos casa 5, barrio Belén", region="CO")
+    assert fields == {"direccion": "conjunto Los Pinos casa 5", "barrio": "Belén"}
+
+
+def test_a_name_introduced_in_passing_and_a_courtesy_word_that_is_none() -> None:
+    assert volunteered_name("Hola, soy Rosa Quispe, quería un tanque") == "Rosa Quispe"
+    assert volunteered_name("Le escribe Gustavo Adolfo Sarria. Deseo saber") == (
+        "Gustavo Adolfo Sarria"
+    )
+    assert volunteered_name("soy el encargado de sistemas del colegio") is None
+    assert volunteered_name("hola soy de Medellín") is None
+    # A full name typed when the cédula was asked completes the name.
+    assert parse_buyer_data("Andrea Vargas Pineda", requested="cedula") == {
+        "nombre": "Andrea Vargas Pineda"
+    }
+    assert (
+        parse_buyer_data("Pensándolo bien, mejor cancele el pedido, gracias.", requested="nombre")
+        == {}
+    )
+
+
+def test_spanish_plurals_in_ces_and_questions_about_variants() -> None:
+    assert terms("arroces Diana") == ["arroz", "diana"]
+    assert terms("lápices de colores y dulces") == ["lapiz", "color", "dulce"]
+    # "¿de qué color?", "¿en qué presentaciones?" ask about the product, name nothing
+    assert content_words("tienen campera rompeviento talle M y de qué color") == [
+        "campera",
+        "rompeviento",
+    ]
+    assert content_words("café Sello Rojo, en qué presentaciones?") == ["cafe", "sello", "rojo"]
+    assert content_words("quería saber si tienen termos") == ["termo"]
+
+
+@pytest.mark.parametrize(
+    ("text", "modifier"),
+    [
+        ("la de 5", "5"),
+        ("ya, entonces la de 5", "5"),
+        ("y 2 de limon tambien", "limon tambien"),
+        ("y 3 cajas de los de 1 5/8", "1 5/8"),
+        ("Dale, uno de frutilla también", "frutilla tambien"),
+        ("2 bolsas de arroz", None),
+        ("un kilo de arroz", None),
+        ("quiero 2 de esos", None),
+    ],
+)
+def test_elliptical_references_say_only_what_sets_the_product_apart(
+    text: str, modifier: str | None
+) -> None:
+    assert elliptical_modifier(text) == modifier
