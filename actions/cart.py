@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.catalog import (
     _ADD_ON,
     accepts_offer,
+    kin_of_shown,
     last_bot_payload,
     no_match,
     not_sold,
@@ -24,7 +25,8 @@ from actions.catalog import (
     shown_products,
 )
 from actions.respond import pesos, say
-from actions.services import catalog, orders
+from actions.services import catalog, checkout_data, orders
+from actions.services.buyer_data import volunteered_name
 from actions.services.items import Item, is_multi_item, order_quantity, split_items
 from actions.services.quantities import (
     MAX_QUANTITY,
@@ -134,8 +136,10 @@ class ActionAgregarProducto(TurnAction):
     action_name = "action_agregar_producto"
 
     def after(self, tracker: Tracker) -> Events:
-        """The quantity is consumed by this turn: it never carries over."""
-        return [SlotSet("cantidad", None)]
+        """The quantity is consumed by this turn: it never carries over. A name the
+        shopper introduced themself with ("Hola, soy Rosa Quispe, quería…") is noted, so
+        the checkout does not ask it again."""
+        return [SlotSet("cantidad", None), *introduced_name(tracker)]
 
     def handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
         from actions.interpret import is_done  # interpret builds on this module
@@ -152,7 +156,9 @@ class ActionAgregarProducto(TurnAction):
                 return take_offers(turn, dispatcher, self.name(), offers)
             if offers:
                 return take_offer(turn, dispatcher, self.name(), *offers[0])
-            if last_bot_payload(tracker)[0] == self.name() or (
+            # "sí" to "¿Quieres algo más?" after adding, removing or showing the cart.
+            asked_more = (self.name(), "action_ver_pedido", "action_quitar_producto")
+            if (last_bot_payload(tracker)[0] in asked_more and not catalog.content_words(said)) or (
                 # A bare "sí" to a question that offered nothing ("¡Listo! Dime qué más
                 # necesitas.") never adds the last product again.
                 not catalog.content_words(said) and _last_bot_offered_nothing(tracker)
@@ -200,6 +206,13 @@ class ActionAgregarProducto(TurnAction):
                     catalog.load_products(
                         session=turn.session, shop_id=turn.shop.id, ids=[offer[0]]
                     )
+                    or shown
+                )
+            elif quoted is not None:
+                # "dale, agregalo. y una campera talle L" after "¿Te lo agrego?": "agregalo"
+                # is the product just quoted, not the list shown before it.
+                shown = (
+                    catalog.load_products(session=turn.session, shop_id=turn.shop.id, ids=[quoted])
                     or shown
                 )
             many = add_many(turn, dispatcher, self.name(), split_items(text), shown)
@@ -258,7 +271,8 @@ class ActionAgregarProducto(TurnAction):
                 facts["quantities"] += [err.requested, product.stock]
                 facts["offer"] = {"product_id": product.id, "quantity": product.stock}
             say(dispatcher, self.name(), text, facts)
-            return []
+            # "ya, entonces la de 5" next is about this product
+            return [SlotSet("productos_mostrados", [product.id])]
         except QuantityError as err:
             bad_quantity(dispatcher, self.name(), err)
             return []
@@ -270,6 +284,17 @@ class ActionAgregarProducto(TurnAction):
         )
         say(dispatcher, self.name(), text, facts)
         return [SlotSet("pedido_id", float(order.id)), SlotSet("productos_mostrados", [product.id])]
+
+
+def introduced_name(tracker: Tracker) -> Events:
+    """`nombre` set to the full name the latest message introduces, when none is noted."""
+    if tracker.get_slot("nombre"):
+        return []
+    name = volunteered_name(latest_text(tracker))
+    try:
+        return [SlotSet("nombre", checkout_data.clean_name(name))] if name else []
+    except checkout_data.InvalidField:
+        return []
 
 
 def _last_bot_offered_nothing(tracker: Tracker) -> bool:
@@ -311,6 +336,9 @@ def _pick(
     ref = catalog.resolve_reference(words, shown) if shown else None
     if ref is not None and all(catalog.name_hits(w, ref) for w in catalog.content_words(words)):
         return ref, [ref], True
+    kin = kin_of_shown(turn, words, shown) if shown else []
+    if kin:  # "la de 5" after the 8 m tape measure: the 5 m one
+        return (kin[0] if len(kin) == 1 else None), kin, True
     kind = catalog.size_of_shown(words, shown) if shown and ref is None else None
     query = kind or words  # "la de 5" after the 8 m tape measure: the 5 m one
     found = catalog.search_products(
@@ -331,18 +359,27 @@ def _in_context(
 ) -> list[tuple[Item, Product | None, list[Product], bool]]:
     """An ambiguous item goes with the product it comes with: "me lo llevo, y también la
     funda negra" after the Redmi Note 13 is the Redmi Note 13's case, of the black cases."""
-    context = [p for _, p, _, _ in picks if p is not None] or shown[:1]
-    if not context:
+    resolved = [p for _, p, _, _ in picks if p is not None]
+    # The products named with it first, then the ones just shown ("una libra, es decir el
+    # de 500 gramos, y un chocolate" after the Sello Rojo coffees is the 500 g coffee).
+    contexts = [c for c in (resolved, list(shown)) if c]
+    if not contexts:
         return picks
-    names = " ".join(p.name for p in context)
     out = []
     for item, product, candidates, available in picks:
         if product is None and available and len(candidates) > 1:
-            scored = sorted(
-                ((catalog.name_hits(names, c), c) for c in candidates), key=lambda s: -s[0]
-            )
-            if scored[0][0] > 0 and scored[0][0] > scored[1][0]:
-                product = scored[0][1]
+            for context in contexts:
+                in_shown = [c for c in candidates if c in context]
+                if context is not resolved and len(in_shown) == 1:
+                    product = in_shown[0]
+                    break
+                names = " ".join(p.name for p in context)
+                scored = sorted(
+                    ((catalog.name_hits(names, c), c) for c in candidates), key=lambda s: -s[0]
+                )
+                if scored[0][0] > 0 and scored[0][0] > scored[1][0]:
+                    product = scored[0][1]
+                    break
         out.append((item, product, candidates, available))
     return out
 
@@ -475,8 +512,11 @@ def add_many(
         lines.append(f"Tu pedido va en {pesos(order.total)}. ¿Quieres algo más?")
         events.append(SlotSet("pedido_id", float(order.id)))
     say(dispatcher, action, "\n".join(["Listo, esto es lo que anoté:", *lines]), facts)
-    if shown:
-        events.append(SlotSet("productos_mostrados", [p.id for p in shown]))
+    # What "y 2 de limón" or "el primero" next refers to: the options asked about, else
+    # the products just added.
+    if shown or taken:
+        ids = [p.id for p in shown] if shown else [m["id"] for m in mentioned]
+        events.append(SlotSet("productos_mostrados", ids))
     return events
 
 
@@ -613,8 +653,13 @@ class ActionQuitarProducto(TurnAction):
         in_cart = [item.product for item in order.items]
         text = latest_text(tracker)
         phrase = entity(tracker, "producto") or text
-        product = catalog.best_name_match(phrase, in_cart) or catalog.resolve_reference(
-            text, in_cart
+        # "uh pará, ya me compró una campera. sacá la campera": what follows the verb
+        verb = list(_REMOVE.finditer(catalog.fold(text)))
+        after_verb = text[verb[-1].end() :] if verb else ""
+        product = (
+            (catalog.best_name_match(after_verb, in_cart) if after_verb.strip() else None)
+            or catalog.best_name_match(phrase, in_cart)
+            or catalog.resolve_reference(text, in_cart)
         )
         removing = bool(_REMOVE.search(catalog.fold(text)))
         if product is not None and not removing and _ONLY.search(catalog.fold(text)):

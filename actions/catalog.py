@@ -179,6 +179,64 @@ def quoted_count(tracker: Tracker) -> int:
     return asked[0] if asked and isinstance(asked[0], int) and asked[0] > 0 else 1
 
 
+def other_than_shown(turn: Turn, text: str, shown: list[Product]) -> Product | None:
+    """The product `text` names when it says more than the shown ones have: "2 cocas sin
+    azúcar de 600" right after the 2.5 l Coca-Cola is the sugar-free 600 ml one; "¿y el
+    parlante mini con radio?" after the JBL is the mini. None when every word fits a shown
+    product, or no other product of the catalog has the words the shown ones lack."""
+    if not shown:
+        return None
+    words = catalog.content_words(text)
+    extra = [w for w in words if not any(catalog.name_hits(w, p) for p in shown)]
+    if not extra:
+        return None
+    turn.session.commit()  # the search reads with its own session (SQLite write lock)
+    found = catalog.search_products(
+        session=turn.session, shop_id=turn.shop.id, query=text, searcher=turn.searcher(), k=SHOW_MAX
+    )
+    # Only words some product has count ("tmb", "pa la fiesta" name nothing).
+    extra = [w for w in extra if any(catalog.name_hits(w, p) for p in found)]
+    useful = " ".join(w for w in words if any(catalog.name_hits(w, p) for p in found))
+    if not extra:
+        return None
+    focused = catalog.focus(useful, found, phrase=False, extra_sizes=catalog.asked_sizes(text))
+    if not focused.available or len(focused.products) != 1:
+        return None
+    best = focused.products[0]
+    if best in shown or not all(catalog.name_hits(w, best) for w in extra):
+        return None
+    return best
+
+
+def kin_of_shown(turn: Turn, text: str, shown: list[Product]) -> list[Product]:
+    """The products `text` means when it names no thing, only what sets one apart, right
+    after other products: "y 2 de limón" after Papas Margarita pollo is Papas Margarita
+    limón; "la de 5" after the 8 m Wincha is the 5 m Wincha. Of the same kind (the first
+    name words) as a shown product, with every word and number said; [] when none."""
+    modifier = catalog.elliptical_modifier(text) if shown else None
+    if not modifier or not (catalog.content_words(modifier) or catalog.sizes(modifier)):
+        return []
+    turn.session.commit()  # the search reads with its own session (SQLite write lock)
+    out: list[Product] = []
+    for product in shown:
+        kind = catalog.kind_words(product)
+        if not kind:
+            continue
+        found = catalog.search_products(
+            session=turn.session,
+            shop_id=turn.shop.id,
+            query=f"{kind} {modifier}",
+            searcher=turn.searcher(),
+            k=SHOW_MAX,
+        )
+        out += [
+            p
+            for p in found
+            if p not in out and catalog.kind_words(p) == kind and catalog.kin_fits(modifier, p)
+        ]
+    return out
+
+
 def select_products(turn: Turn, tracker: Tracker, *, k: int = SHOW_MAX) -> Selection:
     """Resolve the latest message to products: a reference to the shown ones, else a search.
 
@@ -205,15 +263,24 @@ def select_products(turn: Turn, tracker: Tracker, *, k: int = SHOW_MAX) -> Selec
             # one of the list ("la licuadora de 1.5 litros", "la camiseta roja").
             ref = catalog.resolve_reference(text, shown)
             match = ref if ref is not None and catalog.name_hits(phrase, ref) > 0 else None
+        other = other_than_shown(turn, text, shown) if match is not None else None
+        if other is not None:
+            return Selection(text, [other])
         if match is not None:
             return Selection(phrase, [match], referenced=True)
     if shown and (not phrase or not catalog.terms(phrase)):
         ref = catalog.resolve_reference(text, shown)
+        other = other_than_shown(turn, text, shown) if ref is not None else None
+        if other is not None:
+            return Selection(text, [other])
         if ref is not None:
             return Selection(text, [ref], referenced=True)
         if not phrase and not [w for w in catalog.terms(text) if not w.isdigit()]:
             # "quiero ese" after a list: ask which one rather than search for nothing
             return Selection(text, shown, referenced=True)
+    kin = kin_of_shown(turn, text, shown)
+    if kin:  # "y 2 de limón también" after the Papas Margarita pollo
+        return Selection(text, kin, referenced=len(kin) == 1)
     category = entity(tracker, "categoria")
     query = phrase or category or text
     bare_phrase = not phrase or catalog.size_of_shown(phrase, shown) is not None
@@ -253,6 +320,10 @@ def select_products(turn: Turn, tracker: Tracker, *, k: int = SHOW_MAX) -> Selec
         # message's other content words ("escobas") are the second try. The search's
         # relevance cut still keeps unrelated products out.
         found = search(retry)
+        if not any(catalog.name_hits(retry, p) for p in found):
+            # "¿Y Fabuloso de lavanda tiene?": no product is Fabuloso, and none has the
+            # other words either — not a reason to list whatever the search returned.
+            found = []
         if found:
             query = retry
     if not found and not phrase and len(shown) == 1:
@@ -382,7 +453,9 @@ class ActionBuscarProducto(TurnAction):
         So a "sí" to "¿Te agrego 2?" adds 2 and an older quantity never leaks into a later
         answer.
         """
-        return [SlotSet("cantidad", entity(tracker, "cantidad"))]
+        from actions.cart import introduced_name  # cart builds on this module
+
+        return [SlotSet("cantidad", entity(tracker, "cantidad")), *introduced_name(tracker)]
 
     def _take_then_ask(self, turn: Turn, tracker: Tracker, folded: str) -> list[Any] | None:
         """The messages of taking the bot's last offer when the (folded) message opens with
@@ -444,6 +517,11 @@ class ActionBuscarProducto(TurnAction):
         wanted = find_quantity(entity(tracker, "cantidad"))
         if len(products) == 1:
             p = products[0]
+            said = order_quantity(text) if wanted is None else None
+            if said is not None and str(said) not in catalog.sizes(p.name):
+                # "¿Tienen también mouse pad? Serían 6" (no entity under the fallback); the
+                # 13 of "¿tienen el Redmi Note 13?" is the name's, not a count.
+                wanted = said
             if wanted is not None and wanted > 1 and p.stock > 0:
                 facts["quantities"] = [wanted]
                 enough = wanted <= p.stock

@@ -28,10 +28,12 @@ from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.catalog import (
+    _ADD_ON,
     accepts_offer,
     closing_offer,
     is_yes,
     last_bot_payload,
+    other_than_shown,
     pending_offer,
     shown_products,
 )
@@ -58,6 +60,12 @@ _ADD_WORDS = re.compile(
 _BUYS = re.compile(
     r"\b(quiero|quisiera|queria|necesito|dame|deme|mandame|mandeme|me llevo|llevo|"
     r"me das|me da|me pasas|me pasa|me regalas|me regala|me vende|me vendes)\b"
+)
+# Verbs that take something out of the cart, voseo included ("sacá", "quitá", "borrá" fold
+# to "saca", "quita", "borra").
+_REMOVES = re.compile(
+    r"\b(quita|quitame|quitale|saca|sacame|sacale|borra|borrame|elimina|eliminame|"
+    r"quitalo|quitala|sacalo|sacala|borralo|borrala)\b"
 )
 FALLBACK_RESPONSES = {"fuera_de_alcance": "utter_fuera_de_alcance"}
 # How much of a short message must be catalog words for it to count as a catalog query.
@@ -121,7 +129,8 @@ def refers_to_shown(text: str, shown: list[Any]) -> bool:
 def catalog_query(turn: Turn, text: str, coverage: float = MIN_CATALOG_COVERAGE) -> bool:
     """True when `text` is mostly words of products this shop sells: at least `coverage`
     of its content words are in the name of one product the search finds."""
-    words = [w for w in catalog.terms(text) if not w.isdigit()]
+    # The words `name_hits` counts: "talle" of "short de nene talle 10" is no product word.
+    words = [w for w in catalog.content_words(text) if not w.isdigit()]
     if not words or len(words) > 8:
         return False
     turn.session.commit()  # the search reads with its own session (SQLite lock)
@@ -199,14 +208,24 @@ def ground(
     if not done and _CONFIRM.search(folded) and has_cart(turn):
         # "Sí, confirmo." under the fallback threshold with a cart: show it and ask.
         return _follow("action_confirmar_pedido", "confirm", tracker)
+    if not done and _REMOVES.search(folded) and has_cart(turn):
+        # "uh pará, ya me compró una campera. sacá la campera": a change to the cart
+        return _follow("action_quitar_producto", "remove", tracker)
     offer = pending_offer(tracker)
     offered = offer is not None and accepts_offer(text, offer[1]) and not done
-    if offered or (shown and not done and refers_to_shown(text, shown)):
+    if offered or (
+        shown
+        and not done
+        and refers_to_shown(text, shown)
+        # "¿Tienen también mouse pad? Serían 6" after the keyboard combo: another product
+        and other_than_shown(turn, text, shown) is None
+    ):
         return _follow("action_agregar_producto", "reference", tracker)
     if not done and catalog_query(turn, text):
         # "quisiera un Centrum para adulto": a request to buy is an add (one product goes
         # in, several are listed); a bare name or a question is a search.
-        wants = _BUYS.search(folded) and "?" not in text
+        # "y una licuadora" while buying is one more line too.
+        wants = (_BUYS.search(folded) or _ADD_ON.search(folded)) and "?" not in text
         return _follow(
             "action_agregar_producto" if wants else "action_buscar_producto", "catalog", tracker
         )

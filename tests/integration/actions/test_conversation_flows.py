@@ -570,3 +570,42 @@ def test_the_same_product_named_in_two_pieces_is_one_line_with_the_count_given(
     text = "el termo de acero, 2 termos inoxidables"
     run_action(ActionAgregarProducto(), make_tracker(text, intent="comprar"))
     assert _cart(session) == {"Termo acero inoxidable 750 ml": 2}
+
+
+def test_references_to_the_products_just_talked_about(
+    sales_shop: SalesShop, session: Session
+) -> None:
+    # "y una de la azul" after the red T-shirt names only the colour: the blue one of the
+    # same kind. The products just added are what it refers to.
+    termo = sales_shop.products["termo_acero"].id
+    reply = run_action(
+        ActionAgregarProducto(),
+        make_tracker("quiero una camiseta básica roja y un termo de acero", intent="comprar"),
+    )
+    shown = reply.slots["productos_mostrados"]
+    assert len(shown) == 2
+    tracker = make_tracker(
+        "y una de la azul", intent="comprar", slots={"productos_mostrados": shown}
+    )
+    run_action(ActionAgregarProducto(), tracker)
+    assert _cart(session) == {
+        "Camiseta básica roja talla M": 1,
+        "Termo acero inoxidable 750 ml": 1,
+        "Camiseta básica azul talla M": 1,
+    }
+    # A word the shown products lack names another product: "termo deportivo" after the
+    # steel one (the entity alone would match the steel termo).
+    tracker = make_tracker(
+        "y un termo deportivo azul",
+        intent="comprar",
+        entities={"producto": "termo"},
+        slots={"productos_mostrados": [termo]},
+    )
+    reply = run_action(ActionAgregarProducto(), tracker)
+    assert "Termo deportivo 1 litro azul" in reply.text, reply.text
+
+
+def test_a_sold_out_product_is_what_the_next_message_is_about(sales_shop: SalesShop) -> None:
+    reply = run_action(ActionAgregarProducto(), make_tracker("quiero una sartén", intent="comprar"))
+    assert "agotado" in reply.text
+    assert reply.slots["productos_mostrados"] == [sales_shop.products["sarten"].id]
