@@ -3,6 +3,10 @@
 The dev split is the one to read failures from (printed with transcripts); the held-out
 split (a shop of its own, written by an independent author) is printed as a score only.
 `MIN_PASS` is a ratchet: raise it as the bot improves, never lower it.
+
+`CONVERSATION_ONLY=id1,id2` plays only those conversations (transcripts printed, floors not
+checked): for looking at a few while fixing them. `CONVERSATION_REPORT_DIR=dir` writes the
+reports to `dir/dev.txt` and `dir/heldout.txt`.
 """
 
 from __future__ import annotations
@@ -32,12 +36,15 @@ MIN_PASS = {"dev": 0.65, "heldout": 0.30}
 # dev 6/22, 6/22, 11/22; held-out 3/11, 1/11, 6/11. End of session 7: dev 161/194 (demo
 # 53/56, deportes 10/22, drogueria 30/30, ferreteria 35/42, minimercado 15/22, tecnologia
 # 18/22), held-out 29/63 (deportes 3/11, mascotas 14/30, minimercado 7/11, tecnologia 5/11).
+# Session 8 (2026-12-04): dev 168/194 (demo 53/56, deportes 12/22, drogueria 30/30,
+# ferreteria 36/42, minimercado 18/22, tecnologia 19/22), held-out 33/63 (deportes 5/11,
+# mascotas 14/30, minimercado 7/11, tecnologia 7/11).
 MIN_PASS_SHOP: dict[tuple[str, str], float] = {
-    ("dev", "deportes"): 0.35,
-    ("dev", "tecnologia"): 0.55,
-    ("dev", "minimercado"): 0.55,
-    ("heldout", "deportes"): 0.09,
-    ("heldout", "tecnologia"): 0.18,
+    ("dev", "deportes"): 0.4,
+    ("dev", "tecnologia"): 0.7,
+    ("dev", "minimercado"): 0.65,
+    ("heldout", "deportes"): 0.18,
+    ("heldout", "tecnologia"): 0.36,
     ("heldout", "minimercado"): 0.36,
 }
 
@@ -50,7 +57,10 @@ def test_conversations_end_in_the_order_the_shopper_wanted(
     conversation_shops: list[str],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    conversations = load(split)
+    only = {x for x in os.environ.get("CONVERSATION_ONLY", "").split(",") if x}
+    conversations = [c for c in load(split) if not only or c.id in only]
+    if only and not conversations:
+        pytest.skip(f"CONVERSATION_ONLY names no {split} conversation")
     assert conversations and {c.shop for c in conversations} <= {"demo", *conversation_shops}
     with stack(worker_concurrency=4) as client:
         outcomes = run_all(client, e2e_sf, conversations)
@@ -63,6 +73,8 @@ def test_conversations_end_in_the_order_the_shopper_wanted(
         os.makedirs(reports, exist_ok=True)
         with open(os.path.join(reports, f"{split}.txt"), "w", encoding="utf-8") as out:
             out.write(text + "\n")
+    if only:  # a designer's quick look at a few conversations: no floors
+        return
     for shop in {o.conversation.shop for o in outcomes}:
         mine = [o for o in outcomes if o.conversation.shop == shop]
         rate = sum(o.passed for o in mine) / len(mine)
