@@ -256,6 +256,9 @@ def select_products(turn: Turn, tracker: Tracker, *, k: int = SHOW_MAX) -> Selec
         if again:
             return Selection(text, again, referenced=True)
     shown = shown_products(turn, tracker)
+    kin = kin_of_shown(turn, text, shown)
+    if kin:  # "y 2 de limón también" after the Papas Margarita pollo ("cajas" no product)
+        return Selection(text, kin, referenced=len(kin) == 1)
     if phrase and shown:
         match = catalog.best_name_match(phrase, shown)
         if match is None:
@@ -278,9 +281,6 @@ def select_products(turn: Turn, tracker: Tracker, *, k: int = SHOW_MAX) -> Selec
         if not phrase and not [w for w in catalog.terms(text) if not w.isdigit()]:
             # "quiero ese" after a list: ask which one rather than search for nothing
             return Selection(text, shown, referenced=True)
-    kin = kin_of_shown(turn, text, shown)
-    if kin:  # "y 2 de limón también" after the Papas Margarita pollo
-        return Selection(text, kin, referenced=len(kin) == 1)
     category = entity(tracker, "categoria")
     query = phrase or category or text
     bare_phrase = not phrase or catalog.size_of_shown(phrase, shown) is not None
@@ -362,6 +362,15 @@ def select_products(turn: Turn, tracker: Tracker, *, k: int = SHOW_MAX) -> Selec
         )
         if len(whole.products) == 1:
             found = whole.products
+        elif set(catalog.content_words(text)) - set(catalog.content_words(phrase)):
+            # "Y pelotas? quiero una adidas número 5" with the entity "adidas": the hits of
+            # "adidas" are shoes and hoodies; the whole message finds the ball.
+            again = search(text)
+            sharper = catalog.focus(
+                text, again, phrase=False, extra_sizes=catalog.asked_sizes(text)
+            )
+            if len(sharper.products) == 1 and catalog.name_hits(phrase, sharper.products[0]):
+                found = sharper.products
     if len(found) > 1:
         sized = catalog.by_size_word(text, found)  # "un cloralex chico"
         if sized is not None:

@@ -354,7 +354,10 @@ def _by_size_word(folded: str, shown: Sequence[Product]) -> Product | None:
     return pick(measured, key=lambda mp: mp[0])[1]
 
 
-_SIZE_ASKED = re.compile(r"\bde\s+(\d+(?:\s+\d+/\d+|[/.,]\d+)?)")
+# "los de 1 5/8", "número 5", "talla 40", "N° 4": the size asked, not a count.
+_SIZE_ASKED = re.compile(
+    r"(?:\bde|\bnumero|\bnro|\bn°|\bnº|\btalla|\btalle|\bsize)\.?\s*(\d+(?:\s+\d+/\d+|[/.,]\d+)?)"
+)
 
 
 _SPOKEN_SIZES = (
