@@ -344,6 +344,12 @@ def _pick(
     found = catalog.search_products(
         session=turn.session, shop_id=turn.shop.id, query=query, searcher=turn.searcher(), k=5
     )
+    if ref is not None and catalog.asked_sizes(words):
+        # "el entrenador dijo que le va el de 36,5 pulgadas" after the two sticks: the size
+        # picks one; the other words are talk when no product has them.
+        extra = [w for w in catalog.content_words(words) if not catalog.name_hits(w, ref)]
+        if not any(catalog.name_hits(w, p) for p in found for w in extra):
+            return ref, [ref], True
     focused = catalog.focus(query, found, phrase=True)
     if not focused.available:
         return None, focused.products, False
@@ -360,26 +366,25 @@ def _in_context(
     """An ambiguous item goes with the product it comes with: "me lo llevo, y también la
     funda negra" after the Redmi Note 13 is the Redmi Note 13's case, of the black cases."""
     resolved = [p for _, p, _, _ in picks if p is not None]
-    # The products named with it first, then the ones just shown ("una libra, es decir el
-    # de 500 gramos, y un chocolate" after the Sello Rojo coffees is the 500 g coffee).
-    contexts = [c for c in (resolved, list(shown)) if c]
-    if not contexts:
-        return picks
+    names = " ".join(p.name for p in resolved)
     out = []
     for item, product, candidates, available in picks:
         if product is None and available and len(candidates) > 1:
-            for context in contexts:
-                in_shown = [c for c in candidates if c in context]
-                if context is not resolved and len(in_shown) == 1:
-                    product = in_shown[0]
-                    break
-                names = " ".join(p.name for p in context)
+            named = [p for p in resolved if p in candidates]
+            in_shown = [c for c in candidates if c in shown]
+            if not item.words and len(named) == 1:
+                # "el de 36,5 pulgadas. Llevo ese": the one just picked (added once)
+                product = named[0]
+            elif resolved:
                 scored = sorted(
                     ((catalog.name_hits(names, c), c) for c in candidates), key=lambda s: -s[0]
                 )
                 if scored[0][0] > 0 and scored[0][0] > scored[1][0]:
                     product = scored[0][1]
-                    break
+            if product is None and len(in_shown) == 1:
+                # "una libra, es decir el de 500 gramos, y un chocolate" after the Sello Rojo
+                # coffees: of the 500 g products, the coffee shown.
+                product = in_shown[0]
         out.append((item, product, candidates, available))
     return out
 

@@ -10,9 +10,10 @@ from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
-from actions.interpret import closes_order
+from actions.interpret import closes_order, ground
 from actions.respond import pesos, say
 from actions.services import orders
+from actions.services.catalog import fold
 from actions.services.shop_info import answer_info
 from actions.turn import Turn, TurnAction, latest_text
 from db.models import Order
@@ -67,6 +68,13 @@ class ActionHablarConHumano(TurnAction):
         return []
 
 
+# Words of a question about an order already placed ("¿ya salió mi pedido?", "¿cuándo llega?").
+_ABOUT_ORDERS = re.compile(
+    r"\b(pedidos?|orden(es)?|compras?|envio|domicilio|lleg\w*|despach\w*|estado|seguimiento|"
+    r"rastre\w*|guia|sali\w*|mand(aron|o)|numero)\b|#\s*\d"
+)
+
+
 class ActionEstadoPedido(TurnAction):
     """The shopper's latest orders and their states (or the order number they name)."""
 
@@ -75,6 +83,15 @@ class ActionEstadoPedido(TurnAction):
     def handle(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
         if closes_order(turn, tracker):  # "listo eso es todo" read as "where is my order"
             return [FollowupAction("action_confirmar_pedido")]
+        if not _ABOUT_ORDERS.search(fold(latest_text(tracker))):
+            # "¿tienen el Redmi Note 13 de 256?", "el de 36,5 pulgadas, llevo ese" read as
+            # "where is my order": what the words mean here (a search, an add) comes first.
+            return ground(
+                turn, dispatcher, tracker, lambda: self._status(turn, dispatcher, tracker)
+            )
+        return self._status(turn, dispatcher, tracker)
+
+    def _status(self, turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
         stmt = (
             select(Order)
             .where(Order.shop_id == turn.shop.id, Order.user_id == turn.user_id)

@@ -14,7 +14,8 @@ from actions.services.catalog import PACKAGING, UNITS, asked_sizes, fold, terms
 from actions.services.quantities import find_quantity
 
 _SPLIT = re.compile(
-    r"\s*(?:[,;+\n:]|\s+y\s+|\s+e\s+|\s+tambi[eé]n\s+|"
+    # a comma between digits is a decimal ("36,5 pulgadas", "1,5 litros"), not a list
+    r"\s*(?:(?<!\d),|,(?!\d)|[;+\n:]|\s+y\s+|\s+e\s+|\s+tambi[eé]n\s+|"
     # "un termo más dos escobas", not "el celular más barato"
     r"\s+m[aá]s\s+(?!barat|car[oa]s?\b|econ[oó]mic|grande|pequeñ|chic|bonit|lind|fuerte|"
     r"potente|resistente|liger|livian|nuev|vendid|usad|popular|complet|sencill))\s*",

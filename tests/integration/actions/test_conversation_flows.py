@@ -609,3 +609,19 @@ def test_a_sold_out_product_is_what_the_next_message_is_about(sales_shop: SalesS
     reply = run_action(ActionAgregarProducto(), make_tracker("quiero una sartén", intent="comprar"))
     assert "agotado" in reply.text
     assert reply.slots["productos_mostrados"] == [sales_shop.products["sarten"].id]
+
+
+def test_a_product_question_read_as_order_status_is_a_search(sales_shop: SalesShop) -> None:
+    from actions.shop import ActionEstadoPedido
+
+    reply = run_action(
+        ActionEstadoPedido(),
+        make_tracker("buenas, ¿tienen la licuadora oster?", intent="estado_pedido"),
+    )
+    assert reply.events == [
+        {"event": "followup", "timestamp": None, "name": "action_buscar_producto"}
+    ]
+    reply = run_action(
+        ActionEstadoPedido(), make_tracker("¿ya salió mi pedido?", intent="estado_pedido")
+    )
+    assert reply.facts == {"orders": []}

@@ -368,3 +368,14 @@ def test_elliptical_references_say_only_what_sets_the_product_apart(
     text: str, modifier: str | None
 ) -> None:
     assert elliptical_modifier(text) == modifier
+
+
+def test_a_decimal_comma_is_no_list() -> None:
+    assert split_items("2 cocas de 1,5 litros, 3 doritos y un jabón") == [
+        Item(2, "cocas de 1,5 litros"),
+        Item(3, "doritos"),
+        Item(1, "jabón"),
+    ]
+    assert split_items("le va el de 36,5 pulgadas. Llevo ese")[0].words == (
+        "le va el de 36,5 pulgadas"
+    )
