@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.cart import (
@@ -373,4 +373,8 @@ class ActionCancelarPedido(TurnAction):
         orders.cancel(session=turn.session, order=order)
         text = f"Listo, cancelé tu pedido #{order.id}. Cuando quieras empezamos uno nuevo 😊"
         say(dispatcher, self.name(), text, {"order": {"id": order.id, "state": order.state}})
-        return [SlotSet("pedido_id", None), *[SlotSet(s, None) for s in FORM_SLOTS]]
+        events: Events = [SlotSet("pedido_id", None), *[SlotSet(s, None) for s in FORM_SLOTS]]
+        if tracker.active_loop_name:
+            # Reached from the fallback while the form was asking: nothing left to ask.
+            events += [ActiveLoop(None), SlotSet("requested_slot", None)]
+        return events

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActionExecutionRejected, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
@@ -29,6 +29,7 @@ from db.identity import DEFAULT_REGION
 from db.models import Client
 
 ASK_SAVED = "usar_datos_guardados"
+FORM_NAME = "datos_cliente_form"
 
 
 def _stored_client(tracker: Tracker, cedula: str | None = None) -> dict[str, Any] | None:
@@ -131,6 +132,18 @@ class ValidateDatosClienteForm(FormValidationAction):
     def name(self) -> str:
         """The Rasa action name."""
         return "validate_datos_cliente_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        """An explicit cancel ("mejor cancelá el pedido, se me complicó") is no answer to
+        the question asked, whatever intent the model gave it: the form rejects the turn, so
+        the rules answer it (`cancelar dentro del formulario`, or the fallback's grounding,
+        which hands it to `action_cancelar_pedido`)."""
+        text = str((tracker.latest_message or {}).get("text") or "")
+        if tracker.active_loop_name == FORM_NAME and is_explicit_cancel(text):
+            return [ActionExecutionRejected(FORM_NAME)]
+        return await super().run(dispatcher, tracker, domain)
 
     async def required_slots(
         self,

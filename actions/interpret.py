@@ -208,6 +208,9 @@ def ground(
     if not done and _CONFIRM.search(folded) and has_cart(turn):
         # "Sí, confirmo." under the fallback threshold with a cart: show it and ask.
         return _follow("action_confirmar_pedido", "confirm", tracker)
+    if is_explicit_cancel(text) and has_cart(turn):
+        # "che sabés que mejor cancelá el pedido, se me complicó" read as off-topic
+        return _follow("action_cancelar_pedido", "cancel", tracker)
     if not done and _REMOVES.search(folded) and has_cart(turn):
         # "uh pará, ya me compró una campera. sacá la campera": a change to the cart
         return _follow("action_quitar_producto", "remove", tracker)

@@ -51,7 +51,7 @@ model_file() { echo "$PROJECT/models/tendero-$(data_hash).tar.gz"; }
 
 # Responses that custom actions dispatch themselves (dispatcher.utter_message(response=…)),
 # so no story or rule names them; every other validator warning fails validation.
-DISPATCHED_BY_ACTIONS="utter_algo_mas|utter_negar_sin_contexto"
+DISPATCHED_BY_ACTIONS="utter_algo_mas|utter_negar_sin_contexto|utter_que_mas"
 
 cmd_validate() {
   local log

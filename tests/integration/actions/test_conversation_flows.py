@@ -625,3 +625,32 @@ def test_a_product_question_read_as_order_status_is_a_search(sales_shop: SalesSh
         ActionEstadoPedido(), make_tracker("¿ya salió mi pedido?", intent="estado_pedido")
     )
     assert reply.facts == {"orders": []}
+
+
+def test_an_explicit_cancel_while_the_form_asks_cancels(
+    sales_shop: SalesShop, session: Session
+) -> None:
+    # Whatever intent the model gave "mejor cancelá el pedido, se me complicó", the form
+    # takes no field from it (it rejects, so a rule or the fallback answers), and the
+    # cancel closes the form too.
+    from actions.checkout import ActionCancelarPedido
+
+    run_action(ActionAgregarProducto(), make_tracker("quiero un termo acero", intent="comprar"))
+    text = "che sabés que mejor cancelá el pedido, se me complicó con la plata"
+    tracker = make_tracker(text, intent="fuera_de_alcance", slots={"requested_slot": "nombre"})
+    tracker.active_loop = {"name": "datos_cliente_form"}
+    events = asyncio.run(
+        ValidateDatosClienteForm().run(CollectingDispatcher(), tracker, {"forms": {}})
+    )
+    assert [e["event"] for e in events] == ["action_execution_rejected"]
+    reply = run_action(ActionInterpretar(), tracker)
+    assert reply.events == [
+        {"event": "followup", "timestamp": None, "name": "action_cancelar_pedido"}
+    ]
+    reply = run_action(ActionCancelarPedido(), tracker)
+    assert "cancelé tu pedido" in reply.text
+    assert {"event": "active_loop", "timestamp": None, "name": None} in reply.events
+    session.expire_all()
+    order = session.scalars(select(Order).where(Order.user_id == SHOPPER)).one()
+    assert order.state == "cancelada"
+    session.rollback()
