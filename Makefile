@@ -87,6 +87,10 @@ test-rasa: $(RASA_STAMP) train ## Held-out NLU test + test stories; reports in r
 test-rasa-dev: $(RASA_STAMP) train ## NLU scores and errors on the dev set (for designers; not gating)
 	@bash scripts/rasa.sh test-dev
 
+.PHONY: probe
+probe: $(APP_STAMP) ## Play messages through the real actions, no Rasa (stdin; see scripts/probe_actions.py)
+	@$(VENV)/bin/python scripts/probe_actions.py
+
 .PHONY: shell
 shell: setup train ## Talk to the bot in a terminal (starts the action server)
 	@bash scripts/rasa.sh shell
