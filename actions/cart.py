@@ -27,7 +27,7 @@ from actions.catalog import (
 from actions.respond import pesos, say
 from actions.services import catalog, checkout_data, orders
 from actions.services.buyer_data import volunteered_name
-from actions.services.items import Item, is_multi_item, order_quantity, split_items
+from actions.services.items import Item, is_multi_item, order_quantity, split_items, takes_it
 from actions.services.quantities import (
     MAX_QUANTITY,
     QuantityError,
@@ -183,6 +183,17 @@ class ActionAgregarProducto(TurnAction):
                 turn, dispatcher, self.name(), offer[0], order_quantity(text) or offer[1]
             )
         quoted = offered_product_id(tracker) if not offers else None
+        split = _take_then_ask(text) if quoted is not None else None
+        if quoted is not None and split is not None:
+            # "Poneme una. Y el whey de frutilla?" after "¿Te lo agrego?": the quoted one goes
+            # in, then the question about the other product is answered.
+            from actions.catalog import ActionBuscarProducto  # catalog's actions come first
+
+            first, rest = split
+            count = order_quantity(first) or quoted_count(tracker)
+            taken = take_offer(turn, dispatcher, self.name(), quoted, count)
+            asked = ActionBuscarProducto().handle(turn, dispatcher, _with_text(tracker, rest))
+            return [*taken, *asked]
         if quoted is not None and _ADD_ON.search(catalog.fold(text)):
             # "¿Te lo agrego al pedido?" answered "y un omega 3": that one too.
             loaded = catalog.load_products(session=turn.session, shop_id=turn.shop.id, ids=[quoted])
@@ -284,6 +295,39 @@ class ActionAgregarProducto(TurnAction):
         )
         say(dispatcher, self.name(), text, facts)
         return [SlotSet("pedido_id", float(order.id)), SlotSet("productos_mostrados", [product.id])]
+
+
+_SENTENCES = re.compile(r"(?<=[.!?])\s+")
+
+
+def _take_then_ask(text: str) -> tuple[str, str] | None:
+    """(take, question) when `text` first takes the quoted product in a sentence of its own
+    ("Poneme una.", "Dale, me lo llevo.") and then asks about something else."""
+    sentences = [s for s in _SENTENCES.split(text.strip()) if s.strip()]
+    if len(sentences) < 2:
+        return None
+    first, rest = sentences[0], " ".join(sentences[1:])
+    takes = takes_it(first) or (
+        not catalog.content_words(first) and order_quantity(first) is not None
+    )
+    if not takes or "?" not in rest or not catalog.content_words(rest):
+        return None
+    return first, rest
+
+
+def _with_text(tracker: Tracker, text: str) -> Tracker:
+    """`tracker` with its latest message reduced to `text` (no entities of the whole)."""
+    latest = {**(tracker.latest_message or {}), "text": text, "entities": []}
+    return Tracker(
+        tracker.sender_id,
+        tracker.slots,
+        latest,
+        tracker.events,
+        tracker.is_paused(),
+        tracker.followup_action,
+        tracker.active_loop,
+        tracker.latest_action_name,
+    )
 
 
 def introduced_name(tracker: Tracker) -> Events:

@@ -654,3 +654,28 @@ def test_an_explicit_cancel_while_the_form_asks_cancels(
     order = session.scalars(select(Order).where(Order.user_id == SHOPPER)).one()
     assert order.state == "cancelada"
     session.rollback()
+
+
+def test_taking_the_quote_then_asking_about_another_product(
+    sales_shop: SalesShop, session: Session
+) -> None:
+    # "dame esa. ¿y tienen camisetas?" after "¿Te lo agrego?": the quoted one goes in and
+    # the question is answered in the same turn, as the search's own message (so a "sí"
+    # next answers the search's "¿Te lo agrego?").
+    quoted = {"products": [{"id": sales_shop.products["licuadora"].id}]}
+    tracker = make_tracker(
+        "dame esa. ¿y tienen camisetas?",
+        intent="comprar",
+        events=_bot(quoted, "action_buscar_producto"),
+    )
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionAgregarProducto().run(dispatcher, tracker, {}))
+    assert _cart(session) == {"Licuadora Oster 3 velocidades": 1}
+    actions = [m["custom"]["action"] for m in dispatcher.messages]
+    assert actions == ["action_agregar_producto", "action_buscar_producto"]
+    assert "Camiseta básica roja talla M" in dispatcher.messages[1]["text"]
+    shown = [e["value"] for e in events if e.get("name") == "productos_mostrados"][-1]
+    assert set(shown) == {
+        sales_shop.products["camiseta_roja"].id,
+        sales_shop.products["camiseta_azul"].id,
+    }
