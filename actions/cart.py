@@ -416,7 +416,11 @@ def _in_context(
         if product is None and available and len(candidates) > 1:
             named = [p for p in resolved if p in candidates]
             in_shown = [c for c in candidates if c in shown]
-            if not item.words and len(named) == 1:
+            packed = [c for c in candidates if item.unit and item.unit in catalog.terms(c.name)]
+            if len(packed) == 1:
+                # "10 bolsas de leche Alquería entera": the bag, not the box of six
+                product = packed[0]
+            elif not item.words and len(named) == 1:
                 # "el de 36,5 pulgadas. Llevo ese": the one just picked (added once)
                 product = named[0]
             elif resolved:

@@ -8,7 +8,7 @@ pieces that still name something count; one piece means a plain single-item requ
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from actions.services.catalog import PACKAGING, UNITS, asked_sizes, fold, terms
 from actions.services.quantities import find_quantity
@@ -82,6 +82,9 @@ class Item:
 
     quantity: int | None
     words: str
+    # The container the count was said in ("10 bolsas de leche" → "bolsa"): it can tell
+    # the bag from the box of the same milk. Not part of what the item is (equality).
+    unit: str = field(default="", compare=False)
 
 
 def _strip_lead(part: str) -> str:
@@ -187,6 +190,8 @@ def split_items(text: str) -> list[Item]:
         lead = _LEADING_QUANTITY.match(part)
         quantity = find_quantity(lead.group()) if lead else None
         words = part[lead.end() :] if lead else part
+        container = _PACKAGED.match(words)
+        unit = next(iter(terms(container.group().split()[0])), "") if container else ""
         words = _PACKAGED.sub("", words)
         content = [w for w in terms(words) if not w.isdigit()]
         packed = re.findall(r"[a-zñ]+", fold(words))
@@ -211,7 +216,7 @@ def split_items(text: str) -> list[Item]:
         elif content and set(content) <= PACKAGING:
             items.append(Item(quantity, ""))  # "2 bultos": of the product just shown
         elif content:
-            items.append(Item(quantity, words))
+            items.append(Item(quantity, words, unit))
         elif quantity is not None and not words.strip():
             if items:  # "el de 1 litro con pitillo, dame dos": the count of that item
                 items[-1] = Item(quantity, items[-1].words)

@@ -379,3 +379,11 @@ def test_a_decimal_comma_is_no_list() -> None:
     assert split_items("le va el de 36,5 pulgadas. Llevo ese")[0].words == (
         "le va el de 36,5 pulgadas"
     )
+
+
+def test_the_container_a_count_is_said_in_is_kept() -> None:
+    items = split_items("10 bolsas de leche Alquería entera y 2 cajas de té")
+    assert [(i.quantity, i.words, i.unit) for i in items] == [
+        (10, "leche Alquería entera", "bolsa"),
+        (2, "té", "caja"),
+    ]
