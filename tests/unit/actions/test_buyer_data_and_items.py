@@ -382,8 +382,8 @@ def test_a_decimal_comma_is_no_list() -> None:
 
 
 def test_the_container_a_count_is_said_in_is_kept() -> None:
-    items = split_items("10 bolsas de leche Alquería entera y 2 cajas de té")
+    items = split_items("10 bolsas de leche Alquería entera y 2 cajas de galletas")
     assert [(i.quantity, i.words, i.unit) for i in items] == [
         (10, "leche Alquería entera", "bolsa"),
-        (2, "té", "caja"),
+        (2, "galletas", "caja"),
     ]
