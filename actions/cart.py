@@ -437,6 +437,22 @@ def _in_context(
     return out
 
 
+def _without_restated(
+    picks: list[tuple[Item, Product | None, list[Product], bool]],
+) -> list[tuple[Item, Product | None, list[Product], bool]]:
+    """Drop a vague piece said again more precisely later in the message: "…y el cable
+    también, que el mío se dañó, entonces el cable lightning de un metro" is one cable."""
+    out = []
+    for n, pick in enumerate(picks):
+        item, product = pick[0], pick[1]
+        words = set(catalog.content_words(item.words))
+        later = [set(catalog.content_words(p[0].words)) for p in picks[n + 1 :]]
+        if product is None and words and any(words < other for other in later):
+            continue
+        out.append(pick)
+    return out
+
+
 # A piece of a multi-item message that is talk, not a request ("ta bien", "soy el
 # encargado de sistemas", "que el mío ya no sirve", "mirá te cuento estoy arrancando").
 _CHATTER_PIECE = re.compile(
@@ -467,6 +483,7 @@ def add_many(
     if not any(product or candidates for _, product, candidates, _ in picks):
         return None
     picks = _in_context(picks, last)
+    picks = _without_restated(picks)
     shown = []
     lines: list[str] = []
     mentioned: list[dict[str, Any]] = []

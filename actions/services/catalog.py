@@ -363,7 +363,8 @@ _SIZE_ASKED = re.compile(
 _SPOKEN_SIZES = (
     # "litro y medio" → "1.5 litros", "de litro" → "de 1 litro" (the sizes people say)
     (re.compile(r"\b(?:un |una )?(litro|kilo|galon|metro|libra)s? y medio\b"), r"1.5 \1s"),
-    (re.compile(r"\bde (litro|kilo|galon|metro|libra)\b"), r"de 1 \1"),
+    (re.compile(r"\bde (?:un |una |1 )?(litro|kilo|galon|metro|libra)\b"), r"de 1 \1"),
+    (re.compile(r"\bde dos (litro|kilo|galon|metro|libra)s\b"), r"de 2 \1s"),  # "de dos metros"
 )
 
 

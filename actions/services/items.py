@@ -136,6 +136,13 @@ _INTRO_THEN_REQUEST = re.compile(
 )
 
 
+# A reason, then the request: "que el mío se dañó, entonces el cable lightning de un metro".
+_REASON_THEN = re.compile(
+    r"^\s*(?:que|porque|como|ya que|pues)\b.*?\b(?:entonces|asi que|así que|por eso)\s+",
+    re.IGNORECASE,
+)
+
+
 # Taking the product just quoted or shown, in so many words: "me llevo esos", "me lo
 # llevo", "agrégalo", "mandámelo", "apártemelo", "esa está bien", "la llevo".
 _TAKE_IT = re.compile(
@@ -183,7 +190,7 @@ def split_items(text: str) -> list[Item]:
             if len(items) == start:
                 items.append(Item(order_quantity(raw), ""))
             continue
-        part = _strip_lead(_INTRO_THEN_REQUEST.sub("", raw))
+        part = _strip_lead(_REASON_THEN.sub("", _INTRO_THEN_REQUEST.sub("", raw)))
         if not part or _CHATTER.match(part):
             continue
         part = _NAMING.sub("", part)

@@ -7,7 +7,7 @@ import pytest
 from actions.interpret import is_explicit_cancel
 from actions.services import checkout_data
 from actions.services.buyer_data import parse_buyer_data, volunteered_name
-from actions.services.catalog import content_words, elliptical_modifier, sizes, terms
+from actions.services.catalog import asked_sizes, content_words, elliptical_modifier, sizes, terms
 from actions.services.items import Item, is_multi_item, product_request, split_items
 
 
@@ -387,3 +387,12 @@ def test_the_container_a_count_is_said_in_is_kept() -> None:
         (10, "leche Alquería entera", "bolsa"),
         (2, "galletas", "caja"),
     ]
+
+
+def test_a_reason_before_the_request_and_spoken_sizes() -> None:
+    items = split_items(
+        "y el cable también que el mío se dañó entonces el cable lightning de un metro"
+    )
+    assert [i.words for i in items] == ["el cable", "el cable lightning de un metro"]
+    assert asked_sizes("el cable lightning de un metro") == ["1"]
+    assert asked_sizes("un cable de dos metros") == ["2"]
