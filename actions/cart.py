@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.catalog import (
     _ADD_ON,
     accepts_offer,
+    introduced_name,
     kin_of_shown,
     last_bot_payload,
     no_match,
@@ -25,9 +26,15 @@ from actions.catalog import (
     shown_products,
 )
 from actions.respond import pesos, say
-from actions.services import catalog, checkout_data, orders
-from actions.services.buyer_data import volunteered_name
-from actions.services.items import Item, is_multi_item, order_quantity, split_items, takes_it
+from actions.services import catalog, orders
+from actions.services.items import (
+    Item,
+    is_multi_item,
+    order_quantity,
+    split_items,
+    split_sentences,
+    takes_it,
+)
 from actions.services.quantities import (
     MAX_QUANTITY,
     QuantityError,
@@ -297,13 +304,10 @@ class ActionAgregarProducto(TurnAction):
         return [SlotSet("pedido_id", float(order.id)), SlotSet("productos_mostrados", [product.id])]
 
 
-_SENTENCES = re.compile(r"(?<=[.!?])\s+")
-
-
 def _take_then_ask(text: str) -> tuple[str, str] | None:
     """(take, question) when `text` first takes the quoted product in a sentence of its own
     ("Poneme una.", "Dale, me lo llevo.") and then asks about something else."""
-    sentences = [s for s in _SENTENCES.split(text.strip()) if s.strip()]
+    sentences = split_sentences(text)
     if len(sentences) < 2:
         return None
     first, rest = sentences[0], " ".join(sentences[1:])
@@ -328,17 +332,6 @@ def _with_text(tracker: Tracker, text: str) -> Tracker:
         tracker.active_loop,
         tracker.latest_action_name,
     )
-
-
-def introduced_name(tracker: Tracker) -> Events:
-    """`nombre` set to the full name the latest message introduces, when none is noted."""
-    if tracker.get_slot("nombre"):
-        return []
-    name = volunteered_name(latest_text(tracker))
-    try:
-        return [SlotSet("nombre", checkout_data.clean_name(name))] if name else []
-    except checkout_data.InvalidField:
-        return []
 
 
 def _last_bot_offered_nothing(tracker: Tracker) -> bool:

@@ -11,8 +11,8 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.respond import pesos, say
-from actions.services import catalog
-from actions.services.buyer_data import bare_field
+from actions.services import catalog, checkout_data
+from actions.services.buyer_data import bare_field, volunteered_name
 from actions.services.items import is_multi_item, order_quantity, split_items
 from actions.services.quantities import find_quantity
 from actions.turn import Turn, TurnAction, entity, latest_text
@@ -179,6 +179,18 @@ def quoted_count(tracker: Tracker) -> int:
     return asked[0] if asked and isinstance(asked[0], int) and asked[0] > 0 else 1
 
 
+def introduced_name(tracker: Tracker) -> list[dict[str, Any]]:
+    """`nombre` set to the full name the latest message introduces ("Hola, soy Rosa Quispe,
+    quería…"), when none is noted: the checkout does not ask it again."""
+    if tracker.get_slot("nombre"):
+        return []
+    name = volunteered_name(latest_text(tracker))
+    try:
+        return [SlotSet("nombre", checkout_data.clean_name(name))] if name else []
+    except checkout_data.InvalidField:
+        return []
+
+
 def other_than_shown(turn: Turn, text: str, shown: list[Product]) -> Product | None:
     """The product `text` names when it says more than the shown ones have: "2 cocas sin
     azúcar de 600" right after the 2.5 l Coca-Cola is the sugar-free 600 ml one; "¿y el
@@ -232,7 +244,9 @@ def kin_of_shown(turn: Turn, text: str, shown: list[Product]) -> list[Product]:
         out += [
             p
             for p in found
-            if p not in out and catalog.kind_words(p) == kind and catalog.kin_fits(modifier, p)
+            if p not in out
+            and catalog.fold(catalog.kind_words(p)) == catalog.fold(kind)
+            and catalog.kin_fits(modifier, p)
         ]
     return out
 
@@ -462,8 +476,6 @@ class ActionBuscarProducto(TurnAction):
         So a "sí" to "¿Te agrego 2?" adds 2 and an older quantity never leaks into a later
         answer.
         """
-        from actions.cart import introduced_name  # cart builds on this module
-
         return [SlotSet("cantidad", entity(tracker, "cantidad")), *introduced_name(tracker)]
 
     def _take_then_ask(self, turn: Turn, tracker: Tracker, folded: str) -> list[Any] | None:

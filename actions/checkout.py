@@ -316,10 +316,10 @@ class ActionGuardarDatos(TurnAction):
         if request and address and address in request:
             # "quiero 2 Postobón … para la Calle 16 # 100-45": the request ends at the address
             request = _TO_ADDRESS.sub("", request[: request.index(address)]).strip(" ,.")
-        pieces = [i.words for i in split_items(request)] if request else []
+        asked = [i.words for i in split_items(request)] if request else []
         if request and (
             catalog_query(turn, request, coverage=0.5)
-            or (len(pieces) > 1 and all(catalog_query(turn, w, 0.5) for w in pieces if w))
+            or (len(asked) > 1 and all(catalog_query(turn, w, 0.5) for w in asked if w))
         ):
             # "soy Natalia, quiero una licuadora oster": the data noted, the product added.
             # Only fields outside the request count ("me pasa un cloralex de 3.75 y un

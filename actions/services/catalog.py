@@ -391,12 +391,8 @@ def size_of_shown(text: str, shown: Sequence[Product]) -> str | None:
         return None
     if any(not w.isdigit() and w not in PACKAGING for w in terms(text)):
         return None
-    kind = []
-    for word in shown[0].name.split()[:2]:
-        if any(ch.isdigit() for ch in word):
-            break  # "Wincha 8 m": the kind is "Wincha", not the size it comes in
-        kind.append(word)
-    return f"{' '.join(kind)} {text}" if kind else None
+    kind = kind_words(shown[0])
+    return f"{kind} {text}" if kind else None
 
 
 # "la de 5", "y 2 de limón también", "3 cajas de los de 1 5/8", "uno de frutilla": the
@@ -419,10 +415,11 @@ def elliptical_modifier(text: str) -> str | None:
 
 
 def kind_words(product: Product) -> str:
-    """The kind a product's name starts with: its first two words before any size ("Papas
-    Margarita pollo 105 g" → "papas margarita", "Wincha 8 m Truper" → "wincha")."""
+    """The kind a product's name starts with, as written: its first two words before any
+    size ("Papas Margarita pollo 105 g" → "Papas Margarita", "Wincha 8 m Truper" →
+    "Wincha", not the size it comes in). Compare kinds folded."""
     kind: list[str] = []
-    for word in fold(product.name).split()[:2]:
+    for word in product.name.split()[:2]:
         if any(ch.isdigit() for ch in word):
             break
         kind.append(word)

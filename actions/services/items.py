@@ -166,10 +166,15 @@ def takes_it(piece: str) -> bool:
     return not [w for w in terms(rest) if not w.isdigit()]
 
 
+def split_sentences(text: str) -> list[str]:
+    """The sentences of `text` (split after ".", "!" or "?"), empty ones dropped."""
+    return [s for s in _SENTENCE.split(text or "") if s.strip()]
+
+
 def _pieces(text: str) -> list[tuple[int, str]]:
     """The comma/"y" pieces of the sentences that ask for quantities (all when none do);
     a sentence that takes the product just quoted ("dale, agrégalo.") counts as asking."""
-    sentences = [s for s in _SENTENCE.split(text or "") if s.strip()]
+    sentences = split_sentences(text)
     counted = [s for s in sentences if find_quantity(_strip_lead(s)) is not None]
     if counted:
         counted = [s for s in sentences if s in counted or _TAKE_IT.search(fold(s))]
